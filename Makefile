@@ -1,0 +1,34 @@
+# The two commands of the README:  make book  (install + build the HTML book)
+#                                  make test  (install + every test)
+# Both create ./.venv from requirements.txt on first use (Python 3.11).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test unit notebooks build clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W --keep-going
+
+# unit tests + PyTorch cross-checks + property tests + doctests, then every notebook under
+# nbval (strict: stored outputs must be reproduced), then the book build with -W.
+test: unit notebooks build
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests convtutor --doctest-modules
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval book --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+build: $(STAMP)
+	$(BIN)/jupyter-book build . -W --keep-going
+
+clean:
+	rm -rf _build

@@ -1,0 +1,58 @@
+"""convtutor: the types of convolution used in deep learning, in numpy, checked against PyTorch.
+
+The public names are re-exported here; each lives in the module named after its idea.
+"""
+
+from .arithmetic import (
+    Layer,
+    LayerField,
+    conv_macs,
+    conv_output_size,
+    conv_parameters,
+    conv_transpose_macs,
+    conv_transpose_output_size,
+    effective_kernel_size,
+    pool_output_size,
+    receptive_field,
+    resolve_padding,
+)
+from .conv import conv1d, conv2d, conv3d, conv_loops, conv_matrix, flip_kernel, im2col
+from .transposed import (
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+    conv_transpose_as_conv,
+    conv_transpose_matrix,
+    conv_transpose_scatter,
+    insert_zeros,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Layer",
+    "LayerField",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_loops",
+    "conv_macs",
+    "conv_matrix",
+    "conv_output_size",
+    "conv_parameters",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "conv_transpose_as_conv",
+    "conv_transpose_macs",
+    "conv_transpose_matrix",
+    "conv_transpose_output_size",
+    "conv_transpose_scatter",
+    "effective_kernel_size",
+    "flip_kernel",
+    "im2col",
+    "insert_zeros",
+    "pool_output_size",
+    "receptive_field",
+    "resolve_padding",
+]
