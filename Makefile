@@ -5,8 +5,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# kernels started by nbval and by the book build must find the venv's python
+export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: book test unit notebooks build clean
+.PHONY: book test unit notebooks build refresh clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +27,14 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests convtutor --doctest-modules
 
 notebooks: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval book --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env book --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 build: $(STAMP)
 	$(BIN)/jupyter-book build . -W --keep-going
+
+# re-execute the notebooks in place after a change to the package (stored outputs are nbval's truth)
+refresh: $(STAMP)
+	$(BIN)/python scripts/execute_notebooks.py book/*.ipynb
 
 clean:
 	rm -rf _build
