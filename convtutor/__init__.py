@@ -27,11 +27,26 @@ from .transposed import (
     insert_zeros,
 )
 
+from .separable import (
+    LowRankApproximation,
+    depthwise_conv2d,
+    depthwise_separable_conv2d,
+    depthwise_separable_macs,
+    depthwise_separable_parameters,
+    is_separable,
+    kernel_rank,
+    low_rank_approximation,
+    mobilenet_cost_ratio,
+    pointwise_conv2d,
+    separate,
+    spatially_separable_conv2d,
+)
+from .deconvolution import Deconvolution, InverseComparison, LostInformation, compare_inverses, deconvolve, lost_information
+
 __version__ = "0.1.0"
 
 __all__ = [
-    "Layer",
-    "LayerField",
+    "compare_inverses",
     "conv1d",
     "conv2d",
     "conv3d",
@@ -48,11 +63,30 @@ __all__ = [
     "conv_transpose_matrix",
     "conv_transpose_output_size",
     "conv_transpose_scatter",
+    "Deconvolution",
+    "deconvolve",
+    "depthwise_conv2d",
+    "depthwise_separable_conv2d",
+    "depthwise_separable_macs",
+    "depthwise_separable_parameters",
     "effective_kernel_size",
     "flip_kernel",
     "im2col",
     "insert_zeros",
+    "InverseComparison",
+    "is_separable",
+    "kernel_rank",
+    "Layer",
+    "LayerField",
+    "lost_information",
+    "LostInformation",
+    "low_rank_approximation",
+    "LowRankApproximation",
+    "mobilenet_cost_ratio",
+    "pointwise_conv2d",
     "pool_output_size",
     "receptive_field",
     "resolve_padding",
+    "separate",
+    "spatially_separable_conv2d",
 ]

@@ -70,6 +70,27 @@ def as_numeric_array(name: str, value) -> np.ndarray:
     return arr
 
 
+def check_real(name: str, value, minimum: float | None = None, *, allow_none: bool = False) -> float | None:
+    """Return ``value`` as a finite float (or None when allowed), or raise naming ``name``."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+        kind = "a real number or None" if allow_none else "a real number"
+        raise TypeError(f"{name} must be {kind}, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name}={value} must be finite")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name}={value} must be >= {minimum}")
+    return value
+
+
+def check_ndim(name: str, array: np.ndarray, ndims: tuple[int, ...], layout: str) -> np.ndarray:
+    """Raise ``ValueError`` unless ``array.ndim`` is one of ``ndims``; ``layout`` names the axes."""
+    if array.ndim not in ndims:
+        raise ValueError(f"{name} must be {layout}, got a {array.ndim}-D array of shape {array.shape}")
+    return array
+
 def resolve_padding(
     padding,
     kernel_size: tuple[int, ...],
