@@ -27,6 +27,7 @@ from .transposed import (
     insert_zeros,
 )
 
+from .geometry import Geometry, Hit, Tap, conv_geometry, describe, transposed_geometry
 from .separable import (
     LowRankApproximation,
     depthwise_conv2d,
@@ -50,6 +51,7 @@ __all__ = [
     "conv1d",
     "conv2d",
     "conv3d",
+    "conv_geometry",
     "conv_loops",
     "conv_macs",
     "conv_matrix",
@@ -69,8 +71,11 @@ __all__ = [
     "depthwise_separable_conv2d",
     "depthwise_separable_macs",
     "depthwise_separable_parameters",
+    "describe",
     "effective_kernel_size",
     "flip_kernel",
+    "Geometry",
+    "Hit",
     "im2col",
     "insert_zeros",
     "InverseComparison",
@@ -89,4 +94,6 @@ __all__ = [
     "resolve_padding",
     "separate",
     "spatially_separable_conv2d",
+    "Tap",
+    "transposed_geometry",
 ]
