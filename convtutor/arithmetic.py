@@ -34,14 +34,19 @@ __all__ = [
 ]
 
 
-def _dims(size) -> tuple[int, tuple[int, ...], bool]:
+def _dims(size, name: str = "size") -> tuple[int, tuple[int, ...], bool]:
     """Number of dimensions, sizes as a tuple, and whether the caller gave a scalar."""
     if is_int(size):
-        return 1, (check_int("size", size, minimum=1),), True
+        return 1, (check_int(name, size, minimum=1),), True
     if isinstance(size, (tuple, list)) and size:
-        sizes = int_tuple("size", tuple(size), len(size), minimum=1)
+        sizes = int_tuple(name, tuple(size), len(size), minimum=1)
         return len(sizes), sizes, False
-    raise TypeError(f"size must be an int or a non-empty tuple of ints, got {size!r}")
+    raise TypeError(f"{name} must be an int or a non-empty tuple of ints, got {size!r}")
+
+
+def _ndims(value) -> int:
+    """How many dimensions an int-or-tuple argument describes (an int, or anything else, is 1)."""
+    return len(value) if isinstance(value, (tuple, list)) else 1
 
 
 def _ret(values: list[int], scalar: bool):
@@ -63,7 +68,7 @@ def effective_kernel_size(kernel_size, dilation=1):
         5
     """
     scalar = is_int(kernel_size)
-    n = 1 if scalar else len(kernel_size)
+    n = _ndims(kernel_size)
     ks = int_tuple("kernel_size", kernel_size, n, minimum=1)
     ds = int_tuple("dilation", dilation, n, minimum=1)
     return _ret([d * (k - 1) + 1 for k, d in zip(ks, ds)], scalar)
@@ -182,19 +187,23 @@ def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil
         if 2 * p > k:
             raise ValueError(f"padding={p} must be at most half of kernel_size={k}")
         span = i + 2 * p - d * (k - 1) - 1
-        if span < 0:
-            raise ValueError(f"kernel_size={k} (dilation {d}) does not fit the padded input size {i + 2 * p}")
+        # as torch: with ceil_mode a last window may hang past the padded input as long as
+        # it starts inside it, even when no whole window fits (span < 0)
         o = (-(-span // s) if ceil_mode else span // s) + 1
         if ceil_mode and (o - 1) * s >= i + p:
             o -= 1
+        if o < 1:
+            raise ValueError(f"kernel_size={k} (dilation {d}) does not fit the padded input size {i + 2 * p}")
         out.append(o)
     return _ret(out, scalar)
 
 
-def _kernel_count(kernel_size, dims: int) -> int:
+def _kernel_count(kernel_size, dims: int, match_dims: bool = False) -> int:
+    """Number of kernel values; a tuple must have ``dims`` entries when ``match_dims``."""
     if is_int(kernel_size):
         return check_int("kernel_size", kernel_size, minimum=1) ** check_int("dims", dims, minimum=1)
-    return math.prod(int_tuple("kernel_size", kernel_size, len(kernel_size), minimum=1))
+    n = dims if match_dims else _ndims(kernel_size)
+    return math.prod(int_tuple("kernel_size", kernel_size, n, minimum=1))
 
 
 def _check_channels(in_channels, out_channels, groups):
@@ -258,8 +267,8 @@ def conv_macs(in_channels, out_channels, kernel_size, output_size, groups=1):
         86704128
     """
     cin, cout, g = _check_channels(in_channels, out_channels, groups)
-    n, outs, _ = _dims(output_size)
-    return math.prod(outs) * cout * (cin // g) * _kernel_count(kernel_size, n)
+    n, outs, _ = _dims(output_size, "output_size")
+    return math.prod(outs) * cout * (cin // g) * _kernel_count(kernel_size, n, match_dims=True)
 
 
 def conv_transpose_macs(in_channels, out_channels, kernel_size, input_size, groups=1):
@@ -284,8 +293,8 @@ def conv_transpose_macs(in_channels, out_channels, kernel_size, input_size, grou
         36
     """
     cin, cout, g = _check_channels(in_channels, out_channels, groups)
-    n, ins, _ = _dims(input_size)
-    return math.prod(ins) * cin * (cout // g) * _kernel_count(kernel_size, n)
+    n, ins, _ = _dims(input_size, "input_size")
+    return math.prod(ins) * cin * (cout // g) * _kernel_count(kernel_size, n, match_dims=True)
 
 
 @dataclass(frozen=True)

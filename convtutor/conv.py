@@ -26,7 +26,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ._validation import ConvArgs, check_conv, int_tuple
+from ._validation import ConvArgs, as_numeric_array, check_conv, int_tuple
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_loops", "im2col", "conv_matrix", "flip_kernel"]
 
@@ -147,7 +147,7 @@ conv3d = _make(3)
 
 
 def _check_nd(input, weight, bias, stride, padding, dilation, groups) -> ConvArgs:
-    w = np.asarray(weight)
+    w = as_numeric_array("weight", weight)
     if w.ndim < 3:
         raise ValueError(f"weight must be (C_out, C_in/groups, *kernel) with at least 1 spatial dimension, got shape {w.shape}")
     nd = w.ndim - 2
@@ -207,9 +207,9 @@ def im2col(input, kernel_size, stride=1, padding=0, dilation=1):
         >>> im2col(np.zeros((1, 2, 5, 5)), 3, stride=2).shape
         (1, 18, 4)
     """
-    nd = 2 if isinstance(kernel_size, int) else len(kernel_size)
+    nd = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else 2
     ks = int_tuple("kernel_size", kernel_size, nd, minimum=1)
-    x = np.asarray(input)
+    x = as_numeric_array("input", input)
     c = x.shape[-nd - 1] if x.ndim >= nd + 1 else 1
     a = check_conv("im2col", nd, input, np.zeros((1, c, *ks), dtype=np.result_type(x.dtype, np.int8)),
                    None, stride, padding, dilation, 1)
@@ -244,6 +244,12 @@ def conv_matrix(input_shape, weight, stride=1, padding=0, dilation=1, groups=1):
     if not isinstance(input_shape, (tuple, list)):
         raise TypeError(f"input_shape must be a tuple (C_in, *spatial), got {input_shape!r}")
     shape = int_tuple("input_shape", tuple(input_shape), len(input_shape), minimum=1)
+    w = as_numeric_array("weight", weight)
+    if w.ndim >= 3 and len(shape) != w.ndim - 1:
+        raise ValueError(
+            f"input_shape={shape} must be (C_in, *spatial) with {w.ndim - 2} spatial "
+            f"dimension{'s' if w.ndim != 3 else ''} to match weight of shape {w.shape}"
+        )
     a = _check_nd(np.zeros((1, *shape), dtype=np.int8), weight, None, stride, padding, dilation, groups)
     w = a.weight
     spatial = shape[1:]
@@ -279,7 +285,7 @@ def flip_kernel(weight):
         >>> flip_kernel(np.arange(3).reshape(1, 1, 3))
         array([[[2, 1, 0]]])
     """
-    w = np.asarray(weight)
+    w = as_numeric_array("weight", weight)
     if w.ndim < 3:
         raise ValueError(f"weight must have at least 3 dimensions (C_out, C_in, *kernel), got shape {w.shape}")
     return w[(Ellipsis, *(slice(None, None, -1),) * (w.ndim - 2))].copy()

@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from ._validation import ConvArgs, as_numeric_array, check_conv, check_conv_transpose, int_tuple
+from ._validation import ConvArgs, as_numeric_array, check_conv, check_conv_transpose, int_tuple, is_int
 from .conv import _forward, conv_matrix
 
 __all__ = [
@@ -140,7 +140,7 @@ conv_transpose3d = _make(3)
 
 
 def _check_nd(input, weight, bias, stride, padding, output_padding, groups, dilation) -> ConvArgs:
-    w = np.asarray(weight)
+    w = as_numeric_array("weight", weight)
     if w.ndim < 3:
         raise ValueError(
             f"weight must be (C_in, C_out/groups, *kernel) with at least 1 spatial dimension, got shape {w.shape}"
@@ -197,7 +197,12 @@ def insert_zeros(input, stride):
         array([1, 0, 2, 0, 3])
     """
     x = as_numeric_array("input", input)
-    n = x.ndim if isinstance(stride, int) and not isinstance(stride, bool) else len(stride) if isinstance(stride, (tuple, list)) else 0
+    if is_int(stride):
+        n = x.ndim
+    elif isinstance(stride, (tuple, list)):
+        n = len(stride)
+    else:
+        raise TypeError(f"stride must be an int or a tuple of ints, got {stride!r} ({type(stride).__name__})")
     if n > x.ndim:
         raise ValueError(f"stride={stride!r} has more values than input has axes ({x.ndim})")
     ss = int_tuple("stride", stride, n, minimum=1)

@@ -1,0 +1,567 @@
+"""Shape and cost arithmetic, checked against Dumoulin & Visin (2016) and against PyTorch.
+
+V. Dumoulin and F. Visin, "A guide to convolution arithmetic for deep learning",
+arXiv:1603.07285. Notation: input size i, kernel size k, stride s, zero padding p (each
+side), dilation d, output size o; primes (i', k', s', p', o') describe the transposed
+convolution, a is the output padding. Every relationship is tested three ways: the figure's
+example from the paper, the formula written in the test, and the shape torch produces on a
+real tensor.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import convtutor as ct
+from convtutor import Layer
+
+torch.set_num_threads(1)
+
+# torch's own note that 'same' padding with an even kernel copies the input
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
+
+
+def torch_out(i, k, s=1, p=0, d=1):
+    """Length of F.conv1d's output on a real tensor of length i."""
+    return F.conv1d(torch.zeros(1, 1, i), torch.zeros(1, 1, k), stride=s, padding=p, dilation=d).shape[-1]
+
+
+def torch_out_t(i, k, s=1, p=0, a=0, d=1):
+    """Length of F.conv_transpose1d's output on a real tensor of length i."""
+    return F.conv_transpose1d(torch.zeros(1, 1, i), torch.zeros(1, 1, k), stride=s, padding=p,
+                              output_padding=a, dilation=d).shape[-1]
+
+
+def torch_out_2d(i, k, **kw):
+    """Spatial shape of F.conv2d on a square i x i input and k x k kernel."""
+    return tuple(F.conv2d(torch.zeros(1, 1, i, i), torch.zeros(1, 1, k, k), **kw).shape[2:])
+
+
+def torch_out_t_2d(i, k, **kw):
+    return tuple(F.conv_transpose2d(torch.zeros(1, 1, i, i), torch.zeros(1, 1, k, k), **kw).shape[2:])
+
+
+# ======================================================= convolution: relationships 1-6
+
+def test_relationship_01_no_padding_unit_stride():
+    # Relationship 1 (s = 1, p = 0):  o = (i - k) + 1
+    # Figure 2.1: i = 4, k = 3 -> o = 2
+    assert ct.conv_output_size(4, 3) == 2 == (4 - 3) + 1
+    assert ct.conv_output_size((4, 4), (3, 3)) == (2, 2) == torch_out_2d(4, 3)
+    for i in range(1, 9):
+        for k in range(1, i + 1):
+            expected = (i - k) + 1
+            assert ct.conv_output_size(i, k) == expected == torch_out(i, k)
+
+
+def test_relationship_02_zero_padding_unit_stride():
+    # Relationship 2 (s = 1):  o = (i - k) + 2p + 1
+    # Figure 2.2: i = 5, k = 4, p = 2 -> o = 6
+    assert ct.conv_output_size(5, 4, padding=2) == 6 == (5 - 4) + 2 * 2 + 1
+    assert ct.conv_output_size((5, 5), 4, padding=2) == (6, 6) == torch_out_2d(5, 4, padding=2)
+    for i, k, p in itertools.product(range(1, 8), range(1, 7), range(0, 4)):
+        if k > i + 2 * p:
+            continue
+        expected = (i - k) + 2 * p + 1
+        assert ct.conv_output_size(i, k, padding=p) == expected == torch_out(i, k, p=p)
+
+
+def test_relationship_03_half_padding():
+    # Relationship 3 (half / 'same' padding: k = 2n + 1, s = 1, p = floor(k / 2) = n):  o = i
+    # Figure 2.3: i = 5, k = 3, p = 1 -> o = 5
+    assert ct.conv_output_size(5, 3, padding=1) == 5
+    assert ct.conv_output_size(5, 3, padding="same") == 5
+    assert torch_out_2d(5, 3, padding=1) == (5, 5) == torch_out_2d(5, 3, padding="same")
+    for i in range(1, 8):
+        for n in range(0, 4):
+            k = 2 * n + 1
+            assert ct.conv_output_size(i, k, padding=n) == i == torch_out(i, k, p=n)
+            assert ct.conv_output_size(i, k, padding="same") == i == torch_out(i, k, p="same")
+
+
+def test_relationship_04_full_padding():
+    # Relationship 4 (full padding: s = 1, p = k - 1):  o = i + (k - 1)
+    # Figure 2.4: i = 5, k = 3, p = 2 -> o = 7
+    assert ct.conv_output_size(5, 3, padding=2) == 7 == 5 + (3 - 1)
+    assert ct.conv_output_size(5, 3, padding="full") == 7
+    assert torch_out_2d(5, 3, padding=2) == (7, 7)
+    for i, k in itertools.product(range(1, 8), range(1, 6)):
+        expected = i + (k - 1)
+        assert ct.conv_output_size(i, k, padding=k - 1) == expected == torch_out(i, k, p=k - 1)
+        assert ct.conv_output_size(i, k, padding="full") == expected
+    assert ct.resolve_padding("full", (3, 4), (1, 2), (1, 1)) == ((2, 2), (6, 6))
+
+
+def test_relationship_05_no_padding_strided():
+    # Relationship 5 (p = 0):  o = floor((i - k) / s) + 1
+    # Figure 2.5: i = 5, k = 3, s = 2 -> o = 2
+    assert ct.conv_output_size(5, 3, stride=2) == 2 == (5 - 3) // 2 + 1
+    assert torch_out_2d(5, 3, stride=2) == (2, 2)
+    for i, k, s in itertools.product(range(1, 10), range(1, 6), range(1, 5)):
+        if k > i:
+            continue
+        expected = math.floor((i - k) / s) + 1
+        assert ct.conv_output_size(i, k, stride=s) == expected == torch_out(i, k, s=s)
+
+
+def test_relationship_06_padded_strided():
+    # Relationship 6 (any i, k, s, p):  o = floor((i + 2p - k) / s) + 1
+    # Figure 2.6: i = 5, k = 3, s = 2, p = 1 -> o = 3;  Figure 2.7: i = 6 (same k, s, p) -> o = 3
+    assert ct.conv_output_size(5, 3, stride=2, padding=1) == 3 == (5 + 2 - 3) // 2 + 1
+    assert ct.conv_output_size(6, 3, stride=2, padding=1) == 3 == (6 + 2 - 3) // 2 + 1
+    assert torch_out_2d(5, 3, stride=2, padding=1) == (3, 3) == torch_out_2d(6, 3, stride=2, padding=1)
+    for i, k, s, p in itertools.product(range(1, 9), range(1, 6), range(1, 4), range(0, 3)):
+        if k > i + 2 * p:
+            continue
+        expected = math.floor((i + 2 * p - k) / s) + 1
+        assert ct.conv_output_size(i, k, stride=s, padding=p) == expected == torch_out(i, k, s, p)
+
+
+# ======================================================= pooling: relationship 7
+
+def test_relationship_07_pooling():
+    # Relationship 7 (pooling, no padding):  o = floor((i - k) / s) + 1
+    # Figure 3.1 / 3.2: a 3x3 pooling with stride 1 over a 5x5 input -> 3x3
+    assert ct.pool_output_size(5, 3, stride=1) == 3 == (5 - 3) // 1 + 1
+    assert tuple(torch.nn.MaxPool2d(3, 1)(torch.zeros(1, 1, 5, 5)).shape[2:]) == (3, 3)
+    for i, k, s in itertools.product(range(1, 10), range(1, 5), range(1, 4)):
+        if k > i:
+            continue
+        expected = (i - k) // s + 1
+        got_torch = torch.nn.MaxPool1d(k, s)(torch.zeros(1, 1, i)).shape[-1]
+        assert ct.pool_output_size(i, k, stride=s) == expected == got_torch
+
+
+# ======================================================= transposed: relationships 8-14
+
+def _stretched(i_t, s):
+    """Size of the input of the equivalent direct convolution: s - 1 zeros between cells."""
+    return i_t + (i_t - 1) * (s - 1)
+
+
+def test_relationship_08_transposed_no_padding_unit_stride():
+    # Relationship 8: a convolution with s = 1, p = 0 has a transposed convolution equivalent to
+    # a direct one with k' = k, s' = s, p' = k - 1:  o' = i' + (k - 1)
+    # Figure 4.1: transposing i = 4, k = 3 (o = 2): a 2x2 input gives a 4x4 output
+    assert ct.conv_transpose_output_size(2, 3) == 4 == 2 + (3 - 1)
+    assert torch_out_t_2d(2, 3) == (4, 4)
+    for i, k in itertools.product(range(1, 8), range(1, 6)):
+        if k > i:
+            continue
+        i_t = ct.conv_output_size(i, k)
+        expected = i_t + (k - 1)
+        assert expected == i  # the transposed convolution returns the input's shape
+        assert ct.conv_transpose_output_size(i_t, k) == expected == torch_out_t(i_t, k)
+        assert ct.conv_output_size(i_t, k, padding=k - 1) == expected  # the equivalent direct conv
+
+
+def test_relationship_09_transposed_zero_padding_unit_stride():
+    # Relationship 9: s = 1, padding p -> equivalent direct conv k' = k, s' = s, p' = k - p - 1:
+    #   o' = i' + (k - 1) - 2p
+    # Figure 4.2: transposing i = 5, k = 4, p = 2 (o = 6): a 6x6 input gives 5x5
+    assert ct.conv_transpose_output_size(6, 4, padding=2) == 5 == 6 + (4 - 1) - 2 * 2
+    assert torch_out_t_2d(6, 4, padding=2) == (5, 5)
+    for i, k, p in itertools.product(range(1, 8), range(1, 6), range(0, 4)):
+        if k > i + 2 * p or p > k - 1:
+            continue
+        i_t = ct.conv_output_size(i, k, padding=p)
+        expected = i_t + (k - 1) - 2 * p
+        assert expected == i
+        assert ct.conv_transpose_output_size(i_t, k, padding=p) == expected == torch_out_t(i_t, k, p=p)
+        assert ct.conv_output_size(i_t, k, padding=k - p - 1) == expected
+
+
+def test_relationship_10_transposed_half_padding():
+    # Relationship 10: half padding (k = 2n + 1, s = 1, p = n) -> k' = k, s' = s, p' = p:  o' = i'
+    # Figure 4.3: transposing i = 5, k = 3, p = 1: 5x5 -> 5x5
+    assert ct.conv_transpose_output_size(5, 3, padding=1) == 5
+    assert torch_out_t_2d(5, 3, padding=1) == (5, 5)
+    for i_t, n in itertools.product(range(1, 8), range(0, 4)):
+        k = 2 * n + 1
+        assert ct.conv_transpose_output_size(i_t, k, padding=n) == i_t == torch_out_t(i_t, k, p=n)
+        assert ct.conv_output_size(i_t, k, padding=n) == i_t
+
+
+def test_relationship_11_transposed_full_padding():
+    # Relationship 11: full padding (s = 1, p = k - 1) -> k' = k, s' = s, p' = 0:  o' = i' - (k - 1)
+    # Figure 4.4: transposing i = 5, k = 3, p = 2 (o = 7): 7x7 -> 5x5
+    assert ct.conv_transpose_output_size(7, 3, padding=2) == 5 == 7 - (3 - 1)
+    assert torch_out_t_2d(7, 3, padding=2) == (5, 5)
+    for i, k in itertools.product(range(1, 8), range(1, 6)):
+        i_t = ct.conv_output_size(i, k, padding=k - 1)
+        expected = i_t - (k - 1)
+        assert expected == i
+        assert ct.conv_transpose_output_size(i_t, k, padding=k - 1) == expected == torch_out_t(i_t, k, p=k - 1)
+        assert ct.conv_output_size(i_t, k, padding=0) == expected
+
+
+def test_relationship_12_transposed_no_padding_strided():
+    # Relationship 12: p = 0, stride s, (i - k) a multiple of s -> the transposed conv is a direct
+    # conv over the input stretched with s - 1 zeros between cells, k' = k, s' = 1, p' = k - 1:
+    #   o' = s (i' - 1) + k
+    # Figure 4.5: transposing i = 5, k = 3, s = 2 (o = 2): 2x2 -> 5x5
+    assert ct.conv_transpose_output_size(2, 3, stride=2) == 5 == 2 * (2 - 1) + 3
+    assert torch_out_t_2d(2, 3, stride=2) == (5, 5)
+    for i, k, s in itertools.product(range(1, 10), range(1, 5), range(2, 4)):
+        if k > i or (i - k) % s:
+            continue
+        i_t = ct.conv_output_size(i, k, stride=s)
+        expected = s * (i_t - 1) + k
+        assert expected == i
+        assert ct.conv_transpose_output_size(i_t, k, stride=s) == expected == torch_out_t(i_t, k, s)
+        stretched = ct.insert_zeros(np.ones(i_t), s).shape[0]
+        assert stretched == _stretched(i_t, s)
+        assert ct.conv_output_size(stretched, k, padding=k - 1) == expected
+
+
+def test_relationship_13_transposed_padded_strided():
+    # Relationship 13: padding p, stride s, (i + 2p - k) a multiple of s -> direct conv over the
+    # stretched input with k' = k, s' = 1, p' = k - p - 1:  o' = s (i' - 1) + k - 2p
+    # Figure 4.6: transposing i = 5, k = 3, s = 2, p = 1 (o = 3): 3x3 -> 5x5
+    assert ct.conv_transpose_output_size(3, 3, stride=2, padding=1) == 5 == 2 * (3 - 1) + 3 - 2 * 1
+    assert torch_out_t_2d(3, 3, stride=2, padding=1) == (5, 5)
+    for i, k, s, p in itertools.product(range(1, 9), range(1, 5), range(2, 4), range(0, 3)):
+        if k > i + 2 * p or (i + 2 * p - k) % s or p > k - 1:
+            continue
+        i_t = ct.conv_output_size(i, k, stride=s, padding=p)
+        expected = s * (i_t - 1) + k - 2 * p
+        assert expected == i
+        assert ct.conv_transpose_output_size(i_t, k, stride=s, padding=p) == expected == torch_out_t(i_t, k, s, p)
+        assert ct.conv_output_size(_stretched(i_t, s), k, padding=k - p - 1) == expected
+
+
+def test_relationship_14_transposed_any():
+    # Relationship 14: any i, k, s, p; a = (i + 2p - k) mod s -> direct conv over the stretched
+    # input with a extra zeros at the end, k' = k, s' = 1, p' = k - p - 1:
+    #   o' = s (i' - 1) + a + k - 2p
+    # Figure 4.7: transposing i = 6, k = 3, s = 2, p = 1 (o = 3) with a = 1: 3x3 -> 6x6
+    a = (6 + 2 * 1 - 3) % 2
+    assert a == 1
+    assert ct.conv_transpose_output_size(3, 3, stride=2, padding=1, output_padding=a) == 6 == 2 * 2 + 1 + 3 - 2
+    assert torch_out_t_2d(3, 3, stride=2, padding=1, output_padding=1) == (6, 6)
+    for i, k, s, p in itertools.product(range(1, 9), range(1, 5), range(1, 4), range(0, 3)):
+        if k > i + 2 * p or p > k - 1:
+            continue
+        a = (i + 2 * p - k) % s
+        i_t = ct.conv_output_size(i, k, stride=s, padding=p)
+        expected = s * (i_t - 1) + a + k - 2 * p
+        assert expected == i
+        got = ct.conv_transpose_output_size(i_t, k, stride=s, padding=p, output_padding=a)
+        assert got == expected == torch_out_t(i_t, k, s, p, a)
+        assert ct.conv_output_size(_stretched(i_t, s) + a, k, padding=k - p - 1) == expected
+
+
+# ======================================================= dilation: relationship 15
+
+def test_relationship_15_dilated():
+    # Relationship 15 (dilation d; effective kernel k^ = k + (k - 1)(d - 1)):
+    #   o = floor((i + 2p - k - (k - 1)(d - 1)) / s) + 1
+    # Figure 5.1: i = 7, k = 3, d = 2, s = 1, p = 0 -> o = 3
+    assert ct.conv_output_size(7, 3, dilation=2) == 3 == (7 - 3 - 2 * 1) // 1 + 1
+    assert torch_out_2d(7, 3, dilation=2) == (3, 3)
+    for i, k, s, p, d in itertools.product(range(1, 9), range(1, 4), range(1, 4), range(0, 3), range(1, 4)):
+        if k + (k - 1) * (d - 1) > i + 2 * p:
+            continue
+        expected = math.floor((i + 2 * p - k - (k - 1) * (d - 1)) / s) + 1
+        assert ct.conv_output_size(i, k, stride=s, padding=p, dilation=d) == expected == torch_out(i, k, s, p, d)
+
+
+def test_transposed_output_size_with_dilation_and_output_padding_matches_torch():
+    # o' = (i' - 1) s - 2p + d (k - 1) + a + 1, with a < s or a < d (torch's rule)
+    for i, k, s, p, d in itertools.product(range(1, 5), range(1, 4), range(1, 4), range(0, 3), range(1, 4)):
+        for a in range(max(s, d)):
+            expected = (i - 1) * s - 2 * p + d * (k - 1) + a + 1
+            if expected < 1:
+                continue
+            got = ct.conv_transpose_output_size(i, k, stride=s, padding=p, output_padding=a, dilation=d)
+            assert got == expected == torch_out_t(i, k, s, p, a, d)
+
+
+@pytest.mark.parametrize(
+    "size, kernel, kw",
+    [
+        ((7, 9), (3, 2), dict(stride=(2, 1), padding=(1, 0), dilation=(1, 3))),
+        ((5, 6), 3, dict(stride=2, padding=1)),
+        ((4, 6), (4, 2), dict(padding="same", dilation=(1, 2))),
+        ((8, 3), (2, 3), dict(padding="valid", stride=(3, 1))),
+    ],
+)
+def test_conv_output_size_tuples_match_torch(size, kernel, kw):
+    k2 = kernel if isinstance(kernel, tuple) else (kernel, kernel)
+    shape = tuple(F.conv2d(torch.zeros(1, 1, *size), torch.zeros(1, 1, *k2), **kw).shape[2:])
+    assert ct.conv_output_size(size, kernel, **kw) == shape
+    assert ct.conv_output_size(list(size), kernel, **kw) == shape
+
+
+def test_conv_transpose_output_size_tuples_match_torch():
+    kw = dict(stride=(2, 3), padding=(1, 0), output_padding=(1, 2), dilation=(1, 2))
+    shape = tuple(F.conv_transpose2d(torch.zeros(1, 1, 3, 4), torch.zeros(1, 1, 3, 2), **kw).shape[2:])
+    assert ct.conv_transpose_output_size((3, 4), (3, 2), **kw) == shape
+    # stride 1, dilation 2 allows output_padding 1
+    assert ct.conv_transpose_output_size(3, 3, dilation=2, output_padding=1) == torch_out_t(3, 3, 1, 0, 1, 2)
+
+
+# ======================================================= padding modes, effective kernel size
+
+@pytest.mark.parametrize("k, d", [(k, d) for k in range(1, 7) for d in range(1, 4)])
+def test_resolve_padding_same_splits_like_torch(k, d, rng):
+    (before, after), = ct.resolve_padding("same", (k,), (d,), (1,))
+    total = d * (k - 1)
+    assert before + after == total
+    assert after - before in (0, 1)  # the odd zero goes after
+    # torch's 'same' equals an explicit pad of (before, after) followed by a 'valid' convolution
+    x = torch.from_numpy(rng.standard_normal((1, 2, 9)))
+    w = torch.from_numpy(rng.standard_normal((3, 2, k)))
+    same = F.conv1d(x, w, padding="same", dilation=d)
+    explicit = F.conv1d(F.pad(x, (before, after)), w, dilation=d)
+    np.testing.assert_allclose(same.numpy(), explicit.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_resolve_padding_other_modes():
+    assert ct.resolve_padding("valid", (3, 4), (1, 2), (2, 3)) == ((0, 0), (0, 0))
+    assert ct.resolve_padding("same", (4, 2), (1, 3), (1, 1)) == ((1, 2), (1, 2))
+    assert ct.resolve_padding("same", (3, 5), (1, 1), (1, 1)) == ((1, 1), (2, 2))
+    assert ct.resolve_padding("full", (3,), (2,), (2,)) == ((4, 4),)
+    assert ct.resolve_padding(2, (3, 3), (1, 1), (1, 1)) == ((2, 2), (2, 2))
+    assert ct.resolve_padding((1, 0, 3), (3, 3, 3), (1, 1, 1), (1, 1, 1)) == ((1, 1), (0, 0), (3, 3))
+    with pytest.raises(ValueError, match="padding='same' needs stride=1"):
+        ct.resolve_padding("same", (3,), (1,), (2,))
+    with pytest.raises(TypeError, match="padding must be an int or a tuple"):
+        ct.resolve_padding("valid", (3,), (1,), (1,), allow_modes=False)
+
+
+def test_effective_kernel_size():
+    # k^ = k + (k - 1)(d - 1): a 3x3 kernel at rate 2 spans 5x5
+    assert ct.effective_kernel_size(3, 2) == 5
+    assert ct.effective_kernel_size((3, 5), (2, 1)) == (5, 5)
+    assert ct.effective_kernel_size((2, 3, 4), 3) == (4, 7, 10)
+    for k, d in itertools.product(range(1, 6), range(1, 5)):
+        keff = ct.effective_kernel_size(k, dilation=d)
+        assert keff == k + (k - 1) * (d - 1)
+        # the smallest input torch accepts is exactly the effective kernel size
+        assert torch_out(keff, k, d=d) == 1
+        if keff > 1:
+            with pytest.raises(RuntimeError):
+                torch_out(keff - 1, k, d=d)
+
+
+# ======================================================= pooling sizes against torch
+
+def _pool_grid():
+    for i, k, s, p, d, ceil in itertools.product(
+        range(1, 9), range(1, 5), [None, 1, 2, 3], range(0, 3), (1, 2), (False, True)
+    ):
+        yield i, k, s, p, d, ceil
+
+
+def test_pool_output_size_matches_maxpool2d_grid():
+    checked = rejected = 0
+    for i, k, s, p, d, ceil in _pool_grid():
+        pool = torch.nn.MaxPool2d(k, s, padding=p, dilation=d, ceil_mode=ceil)
+        try:
+            shape = tuple(pool(torch.zeros(1, 1, i, i + 1)).shape[2:])
+        except RuntimeError:
+            with pytest.raises(ValueError):
+                ct.pool_output_size((i, i + 1), k, stride=s, padding=p, dilation=d, ceil_mode=ceil)
+            rejected += 1
+            continue
+        got = ct.pool_output_size((i, i + 1), k, stride=s, padding=p, dilation=d, ceil_mode=ceil)
+        assert got == shape, (i, k, s, p, d, ceil)
+        assert ct.pool_output_size(i, k, stride=s, padding=p, dilation=d, ceil_mode=ceil) == shape[0]
+        checked += 1
+    assert checked > 500 and rejected > 50  # the grid exercises both branches
+
+
+def test_pool_output_size_ceil_mode_examples():
+    # floor((7 - 2) / 2) + 1 = 3 windows fit; ceil mode keeps the partial fourth one
+    assert ct.pool_output_size(7, 2) == 3 == (7 - 2) // 2 + 1
+    assert ct.pool_output_size(7, 2, ceil_mode=True) == 4 == math.ceil((7 - 2) / 2) + 1
+    assert torch.nn.MaxPool1d(2, ceil_mode=True)(torch.zeros(1, 1, 7)).shape[-1] == 4
+    # ceil mode never starts a window in the right padding: i = 5, k = 2, s = 2, p = 1
+    # gives ceil((5 + 2 - 2) / 2) + 1 = 4, but the 4th window would start at 6 >= i + p, so 3
+    assert ct.pool_output_size(5, 2, stride=2, padding=1, ceil_mode=True) == 3
+    assert torch.nn.MaxPool1d(2, 2, padding=1, ceil_mode=True)(torch.zeros(1, 1, 5)).shape[-1] == 3
+
+
+def test_pool_output_size_matches_avgpool():
+    for i, k, s, p, ceil in itertools.product(range(1, 8), range(1, 4), (1, 2, 3), range(0, 2), (False, True)):
+        if 2 * p > k:
+            continue
+        try:
+            n = torch.nn.AvgPool1d(k, s, padding=p, ceil_mode=ceil)(torch.zeros(1, 1, i)).shape[-1]
+        except RuntimeError:
+            with pytest.raises(ValueError):
+                ct.pool_output_size(i, k, stride=s, padding=p, ceil_mode=ceil)
+            continue
+        assert ct.pool_output_size(i, k, stride=s, padding=p, ceil_mode=ceil) == n
+
+
+# ======================================================= parameter counts
+
+def _torch_params(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("groups", [1, 2, 4])
+def test_conv_parameters_match_torch_modules(groups, bias):
+    for cin, cout, k in itertools.product((4, 8), (4, 12), (1, 3, (3, 5))):
+        m = torch.nn.Conv2d(cin, cout, k, groups=groups, bias=bias)
+        assert ct.conv_parameters(cin, cout, k, groups=groups, bias=bias) == _torch_params(m)
+        mt = torch.nn.ConvTranspose2d(cin, cout, k, groups=groups, bias=bias)
+        assert ct.conv_parameters(cin, cout, k, groups=groups, bias=bias) == _torch_params(mt)
+    for dims, cls in ((1, torch.nn.Conv1d), (3, torch.nn.Conv3d)):
+        m = cls(4, 8, 3, groups=groups, bias=bias)
+        assert ct.conv_parameters(4, 8, 3, groups=groups, bias=bias, dims=dims) == _torch_params(m)
+    m = torch.nn.Conv3d(4, 8, (1, 2, 3), groups=groups, bias=bias)
+    assert ct.conv_parameters(4, 8, (1, 2, 3), groups=groups, bias=bias) == _torch_params(m)
+
+
+def test_conv_parameters_source_examples():
+    # a 3x3 convolution from 16 to 32 channels without bias: 16 * 32 * 3 * 3 = 4608 weights
+    standard = ct.conv_parameters(16, 32, 3, bias=False)
+    assert standard == 16 * 32 * 3 * 3 == 4608
+    assert standard == _torch_params(torch.nn.Conv2d(16, 32, 3, bias=False))
+    # depthwise separable: 16 depthwise 3x3 kernels (144) + a 1x1 from 16 to 32 (512) = 656
+    depthwise = ct.conv_parameters(16, 16, 3, groups=16, bias=False)
+    pointwise = ct.conv_parameters(16, 32, 1, bias=False)
+    assert depthwise + pointwise == 16 * 9 + 16 * 32 == 656
+    seq = torch.nn.Sequential(torch.nn.Conv2d(16, 16, 3, groups=16, bias=False),
+                              torch.nn.Conv2d(16, 32, 1, bias=False))
+    assert depthwise + pointwise == _torch_params(seq)
+
+
+# ======================================================= multiply-add counts
+
+@pytest.mark.parametrize(
+    "cin, cout, k, size, stride, dilation, groups",
+    [
+        (3, 4, (3, 3), (7, 8), 1, 1, 1),
+        (4, 6, (2, 3), (9, 7), (2, 1), 1, 2),
+        (4, 4, (3, 3), (8, 8), 2, 2, 4),
+        (2, 2, (1, 1), (5, 5), 1, 1, 1),
+        (6, 3, (3, 2), (6, 6), (1, 2), (2, 1), 3),
+    ],
+)
+def test_conv_macs_by_counting(cin, cout, k, size, stride, dilation, groups):
+    # With every input and weight equal to 1 and no padding, each output value is the number
+    # of products summed into it, so the sum of the output is the number of multiply-adds.
+    out = F.conv2d(torch.ones(1, cin, *size, dtype=torch.float64),
+                   torch.ones(cout, cin // groups, *k, dtype=torch.float64),
+                   stride=stride, dilation=dilation, groups=groups)
+    counted = int(out.sum().item())
+    o = tuple(out.shape[2:])
+    assert counted == out.numel() * (cin // groups) * k[0] * k[1]
+    assert ct.conv_macs(cin, cout, k, o, groups=groups) == counted
+
+
+def test_conv_macs_examples_and_dims():
+    # a 3x3 conv from 3 to 64 channels on a 224x224 output: 224 * 224 * 64 * 3 * 9
+    assert ct.conv_macs(3, 64, 3, (224, 224)) == 224 * 224 * 64 * 3 * 9
+    # an int kernel size is a cube in 3-D, a segment in 1-D
+    assert ct.conv_macs(2, 4, 3, (5, 6, 7)) == 5 * 6 * 7 * 4 * 2 * 27
+    assert ct.conv_macs(2, 4, 3, 10) == 10 * 4 * 2 * 3
+    # depthwise separable costs less than the standard conv by the factor 1/O + 1/K
+    std = ct.conv_macs(16, 32, 3, (56, 56))
+    sep = ct.conv_macs(16, 16, 3, (56, 56), groups=16) + ct.conv_macs(16, 32, 1, (56, 56))
+    assert sep / std == pytest.approx(1 / 32 + 1 / 9)
+
+
+@pytest.mark.parametrize(
+    "cin, cout, k, size, stride, dilation, groups",
+    [
+        (2, 3, (3, 3), (2, 2), 2, 1, 1),
+        (4, 2, (2, 3), (3, 4), (2, 3), 1, 2),
+        (3, 6, (3, 3), (3, 3), 1, 2, 3),
+    ],
+)
+def test_conv_transpose_macs_by_counting(cin, cout, k, size, stride, dilation, groups):
+    # all ones and no padding: nothing is cropped, every product lands in the output
+    out = F.conv_transpose2d(torch.ones(1, cin, *size, dtype=torch.float64),
+                             torch.ones(cin, cout // groups, *k, dtype=torch.float64),
+                             stride=stride, dilation=dilation, groups=groups)
+    counted = int(out.sum().item())
+    assert ct.conv_transpose_macs(cin, cout, k, size, groups=groups) == counted
+    # the same count as the convolution it transposes (cout -> cin channels, output = size)
+    assert ct.conv_macs(cout, cin, k, size, groups=groups) == counted
+
+
+# ======================================================= receptive fields
+
+def test_receptive_field_dilated_stack():
+    # 3x3 kernels at dilation 1, 2, 4, 8 (Yu & Koltun 2016): r_l = 2^(l + 2) - 1
+    fields = ct.receptive_field([Layer(3, dilation=d) for d in (1, 2, 4, 8)])
+    assert [f.size for f in fields] == [3, 7, 15, 31] == [2 ** (l + 2) - 1 for l in range(4)]
+    assert [f.jump for f in fields] == [1, 1, 1, 1]
+
+
+def test_receptive_field_strided_stack():
+    # r_l = r_{l-1} + (k - 1) j_{l-1},  j_l = j_{l-1} s_l
+    fields = ct.receptive_field([Layer(3, stride=2)] * 3)
+    assert [f.jump for f in fields] == [2, 4, 8]
+    assert [f.size for f in fields] == [3, 3 + 2 * 2, 3 + 2 * 2 + 2 * 4]
+
+
+def _brute_force_field(layers, length=240):
+    """Receptive field size, jump and start from torch gradients through a 1-D stack of
+    all-ones convolutions: backprop from one output cell and find the span of nonzero
+    input gradients; the next output cell's span starts one jump later."""
+    x = torch.zeros(1, 1, length, dtype=torch.float64, requires_grad=True)
+    y = x
+    for ly in layers:
+        y = F.conv1d(y, torch.ones(1, 1, ly.kernel_size, dtype=torch.float64), stride=ly.stride,
+                     padding=ly.padding, dilation=ly.dilation)
+    m = y.shape[-1] // 2
+    spans = []
+    for c in (m, m + 1):
+        (g,) = torch.autograd.grad(y[0, 0, c], x, retain_graph=True)
+        nz = torch.nonzero(g[0, 0]).ravel()
+        first, last = int(nz[0]), int(nz[-1])
+        assert 0 < first and last < length - 1  # the whole field is inside the input
+        spans.append((first, last))
+    size = spans[0][1] - spans[0][0] + 1
+    jump = spans[1][0] - spans[0][0]
+    start = (spans[0][0] + spans[0][1]) / 2 - m * jump
+    return size, jump, start
+
+
+STACKS = {
+    "dilated": [Layer(3, dilation=d) for d in (1, 2, 4, 8)],
+    "strided": [Layer(3, stride=2)] * 3,
+    "resnet-stem": [Layer(7, 2, 3), Layer(3, 2, 1), Layer(3, 1, 1), Layer(3, 1, 1), Layer(3, 2, 1)],
+    "mixed": [Layer(2, 2), Layer(5, 1, 2, 2), Layer(4, 3, 1), Layer(1, 1), Layer(3, 1, 0, 3)],
+    "vgg-like": [Layer(3, 1, 1), Layer(3, 1, 1), Layer(2, 2), Layer(3, 1, 1), Layer(3, 1, 1), Layer(2, 2)],
+}
+
+
+@pytest.mark.parametrize("name", list(STACKS))
+def test_receptive_field_matches_torch_gradients(name):
+    layers = STACKS[name]
+    fields = ct.receptive_field(layers)
+    assert len(fields) == len(layers)
+    for depth in range(1, len(layers) + 1):
+        size, jump, start = _brute_force_field(layers[:depth])
+        f = fields[depth - 1]
+        assert (f.size, f.jump) == (size, jump), depth
+        assert f.start == pytest.approx(start), depth
+
+
+def test_receptive_field_accepts_layers_mappings_tuples_ints():
+    as_layers = ct.receptive_field([Layer(3, 2, 1), Layer(5, 1, 2, 2), Layer(3)])
+    as_dicts = ct.receptive_field([dict(kernel_size=3, stride=2, padding=1),
+                                   dict(kernel_size=5, padding=2, dilation=2), dict(kernel_size=3)])
+    as_tuples = ct.receptive_field([(3, 2, 1), (5, 1, 2, 2), (3,)])
+    as_mixed = ct.receptive_field([(3, 2, 1), Layer(5, dilation=2, padding=2), 3])
+    key = [(f.size, f.jump, f.start) for f in as_layers]
+    for other in (as_dicts, as_tuples, as_mixed):
+        assert [(f.size, f.jump, f.start) for f in other] == key
+    assert [f.name for f in as_layers] == ["layer 1", "layer 2", "layer 3"]
+    named = ct.receptive_field([Layer(3, name="conv1"), dict(kernel_size=2, stride=2, name="pool")])
+    assert [f.name for f in named] == ["conv1", "pool"]
+    assert ct.receptive_field([]) == []

@@ -1,0 +1,395 @@
+"""conv1d/2d/3d, conv_loops, im2col, conv_matrix and flip_kernel checked against PyTorch.
+
+Every expected value comes from torch.nn.functional (or from numpy's own np.convolve, or a
+formula written out in the test), never from convtutor itself.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import convtutor as ct
+
+torch.set_num_threads(1)
+
+# torch's own note that 'same' padding with an even kernel copies the input
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
+
+CONV = {1: ct.conv1d, 2: ct.conv2d, 3: ct.conv3d}
+TORCH_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
+
+
+def tt(a):
+    """A torch tensor holding a private copy of a numpy array (or None)."""
+    return None if a is None else torch.from_numpy(np.array(a))
+
+
+def torch_conv(nd, x, w, b=None, **kw):
+    with torch.no_grad():
+        return TORCH_CONV[nd](tt(x), tt(w), tt(b), **kw).numpy()
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    nd: int
+    n: int | None  # batch size; None means an unbatched input (C_in, *spatial)
+    c_in: int
+    c_out: int
+    size: tuple
+    kernel: tuple
+    stride: object = 1
+    padding: object = 0
+    dilation: object = 1
+    groups: int = 1
+    bias: bool = False
+
+    def kwargs(self):
+        return dict(stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups)
+
+    def arrays(self, rng, dtype=np.float64):
+        xshape = ((self.n,) if self.n is not None else ()) + (self.c_in, *self.size)
+        x = rng.standard_normal(xshape).astype(dtype)
+        w = rng.standard_normal((self.c_out, self.c_in // self.groups, *self.kernel)).astype(dtype)
+        b = rng.standard_normal(self.c_out).astype(dtype) if self.bias else None
+        return x, w, b
+
+
+CASES = [
+    # ---- 1-D
+    Case("1d-basic", 1, 2, 3, 4, (10,), (3,)),
+    Case("1d-stride2-pad1-dil2-bias", 1, 2, 3, 2, (11,), (3,), stride=2, padding=1, dilation=2, bias=True),
+    Case("1d-groups2", 1, 2, 4, 6, (9,), (2,), groups=2, bias=True),
+    Case("1d-depthwise", 1, 2, 3, 3, (8,), (3,), stride=2, padding=1, groups=3),
+    Case("1d-depthwise-multiplier2", 1, 1, 3, 6, (8,), (3,), groups=3, bias=True),
+    Case("1d-same-even-k4", 1, 2, 2, 3, (7,), (4,), padding="same"),
+    Case("1d-same-k2-dil3", 1, 1, 2, 2, (6,), (2,), padding="same", dilation=3),
+    Case("1d-valid", 1, 2, 2, 2, (6,), (4,), padding="valid", bias=True),
+    Case("1d-unbatched", 1, None, 3, 2, (7,), (3,), padding=2, bias=True),
+    Case("1d-stride-bigger-than-kernel", 1, 1, 1, 1, (10,), (2,), stride=3),
+    Case("1d-kernel-equals-input", 1, 3, 2, 2, (5,), (5,)),
+    # ---- 2-D
+    Case("2d-basic", 2, 2, 3, 4, (6, 7), (3, 3)),
+    Case("2d-article-5x5-s2", 2, 1, 1, 1, (5, 5), (3, 3), stride=2),
+    Case("2d-asym-stride-pad-dil", 2, 2, 2, 3, (9, 8), (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2)),
+    Case("2d-asym-2", 2, 1, 3, 2, (7, 10), (2, 3), stride=(1, 3), padding=(0, 2), dilation=(2, 1), bias=True),
+    Case("2d-groups2-bias", 2, 2, 4, 6, (6, 6), (3, 3), padding=1, groups=2, bias=True),
+    Case("2d-groups3", 2, 1, 6, 3, (5, 6), (2, 2), stride=2, groups=3),
+    Case("2d-depthwise", 2, 2, 4, 4, (7, 7), (3, 3), stride=2, padding=1, groups=4, bias=True),
+    Case("2d-depthwise-dilated", 2, 1, 3, 3, (8, 7), (3, 2), dilation=(2, 1), padding=(2, 0), groups=3),
+    Case("2d-depthwise-multiplier2", 2, 2, 2, 4, (5, 5), (3, 3), groups=2),
+    Case("2d-same-even-4x2-dil", 2, 2, 2, 3, (7, 6), (4, 2), padding="same", dilation=(1, 3)),
+    Case("2d-same-odd", 2, 1, 3, 2, (5, 5), (3, 3), padding="same", bias=True),
+    Case("2d-same-depthwise-even", 2, 1, 3, 3, (5, 6), (2, 2), padding="same", groups=3),
+    Case("2d-valid", 2, 2, 2, 2, (5, 6), (3, 4), padding="valid"),
+    Case("2d-unbatched", 2, None, 3, 4, (6, 5), (3, 3), stride=2, padding=1, bias=True),
+    Case("2d-unbatched-depthwise", 2, None, 3, 3, (6, 5), (3, 3), groups=3),
+    Case("2d-pointwise-1x1", 2, 3, 5, 2, (4, 4), (1, 1), bias=True),
+    Case("2d-kernel-equals-input", 2, 2, 2, 3, (4, 3), (4, 3)),
+    Case("2d-big-padding", 2, 1, 1, 2, (2, 3), (3, 3), padding=(3, 2)),
+    Case("2d-list-args", 2, 1, 2, 2, (6, 6), (3, 3), stride=[2, 1], padding=[1, 0], dilation=[1, 2]),
+    # ---- 3-D
+    Case("3d-basic", 3, 2, 2, 3, (4, 5, 4), (3, 3, 3)),
+    Case("3d-asym", 3, 1, 2, 2, (6, 5, 7), (2, 3, 2), stride=(1, 2, 3), padding=(0, 1, 2), dilation=(2, 1, 1)),
+    Case("3d-groups2-bias", 3, 1, 4, 2, (4, 4, 4), (2, 2, 2), padding=1, groups=2, bias=True),
+    Case("3d-depthwise", 3, 2, 3, 3, (5, 4, 4), (3, 3, 3), stride=2, padding=1, groups=3),
+    Case("3d-same-even", 3, 1, 2, 2, (4, 5, 6), (2, 3, 4), padding="same"),
+    Case("3d-valid-unbatched", 3, None, 2, 3, (4, 4, 5), (2, 2, 3), padding="valid", bias=True),
+]
+IDS = [c.id for c in CASES]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_conv_matches_torch(case, dtype, rng):
+    x, w, b = case.arrays(rng, dtype)
+    expected = torch_conv(case.nd, x, w, b, **case.kwargs())
+    out = CONV[case.nd](x, w, b, **case.kwargs())
+    assert isinstance(out, np.ndarray)
+    assert out.dtype == dtype
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out, expected, **TOL[dtype])
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_conv_loops_matches_torch(case, rng):
+    x, w, b = case.arrays(rng, np.float64)
+    expected = torch_conv(case.nd, x, w, b, **case.kwargs())
+    out = ct.conv_loops(x, w, b, **case.kwargs())
+    assert out.dtype == np.float64
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out, expected, **TOL[np.float64])
+
+
+@pytest.mark.parametrize("case", CASES[::3], ids=IDS[::3])
+def test_conv_loops_float32_stays_float32(case, rng):
+    x, w, b = case.arrays(rng, np.float32)
+    out = ct.conv_loops(x, w, b, **case.kwargs())
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, torch_conv(case.nd, x, w, b, **case.kwargs()), **TOL[np.float32])
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.id in {"1d-groups2", "2d-asym-2", "2d-depthwise", "3d-groups2-bias"}],
+    ids=lambda c: c.id,
+)
+@pytest.mark.parametrize("fn", ["fast", "loops"])
+def test_integer_inputs_give_exact_integer_results(case, fn, rng):
+    x, w, b = case.arrays(rng)
+    x = rng.integers(-5, 6, x.shape)
+    w = rng.integers(-3, 4, w.shape)
+    b = None if b is None else rng.integers(-9, 10, b.shape)
+    expected = torch_conv(case.nd, x.astype(np.float64), w.astype(np.float64),
+                          None if b is None else b.astype(np.float64), **case.kwargs())
+    f = CONV[case.nd] if fn == "fast" else ct.conv_loops
+    out = f(x, w, b, **case.kwargs())
+    assert out.dtype.kind == "i"
+    np.testing.assert_array_equal(out, expected.astype(np.int64))
+
+
+@pytest.mark.parametrize(
+    "xdtype, wdtype",
+    [(np.float32, np.float64), (np.float64, np.float32), (np.int32, np.float32), (np.int64, np.float64),
+     (np.int16, np.int16), (np.float32, np.float32)],
+)
+def test_output_dtype_follows_inputs(xdtype, wdtype, rng):
+    x = rng.integers(-3, 4, (2, 2, 6, 6)).astype(xdtype)
+    w = rng.integers(-2, 3, (3, 2, 3, 3)).astype(wdtype)
+    expected_dtype = np.result_type(xdtype, wdtype)
+    for f in (ct.conv2d, ct.conv_loops):
+        out = f(x, w, padding=1)
+        assert out.dtype == expected_dtype
+        np.testing.assert_allclose(
+            out.astype(np.float64), torch_conv(2, x.astype(np.float64), w.astype(np.float64), padding=1),
+            rtol=1e-6,
+        )
+    # a float32 bias does not promote a float32 convolution
+    b32 = np.ones(3, np.float32)
+    assert ct.conv2d(x.astype(np.float32), w.astype(np.float32), b32).dtype == np.float32
+
+
+def test_nested_lists_are_accepted():
+    x = [[1.0, 2.0, 3.0, 4.0]]  # unbatched, one channel
+    w = [[[1.0, -1.0]]]
+    out = ct.conv1d(x, w)
+    np.testing.assert_array_equal(out, [[1.0 - 2.0, 2.0 - 3.0, 3.0 - 4.0]])
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_zero_batch(nd, rng):
+    x = np.zeros((0, 2) + (5,) * nd)
+    w = rng.standard_normal((4, 1) + (3,) * nd)
+    out = CONV[nd](x, w, groups=2, stride=2)
+    assert out.shape == torch_conv(nd, x, w, groups=2, stride=2).shape
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.n is not None and c.nd >= 2][::2], ids=lambda c: c.id)
+def test_non_contiguous_and_negative_stride_inputs(case, rng):
+    x, w, b = case.arrays(rng)
+    # views with negative and non-unit strides, and a Fortran-ordered copy
+    big = rng.standard_normal((case.n, case.c_in, *(2 * s for s in case.size)))
+    xv = big[(slice(None), slice(None), *(slice(None, None, -2) for _ in case.size))]
+    assert not xv.flags.c_contiguous
+    wv = np.asfortranarray(w)[..., ::-1]
+    expected = torch_conv(case.nd, xv, wv, b, **case.kwargs())
+    np.testing.assert_allclose(CONV[case.nd](xv, wv, b, **case.kwargs()), expected, **TOL[np.float64])
+    np.testing.assert_allclose(ct.conv_loops(xv, wv, b, **case.kwargs()), expected, **TOL[np.float64])
+    xf = np.asfortranarray(x)
+    np.testing.assert_allclose(
+        CONV[case.nd](xf, w, b, **case.kwargs()), torch_conv(case.nd, x, w, b, **case.kwargs()), **TOL[np.float64]
+    )
+
+
+def _read_only(*arrays):
+    out = []
+    for a in arrays:
+        if a is None:
+            out.append(None)
+            continue
+        a = np.array(a)
+        a.flags.writeable = False
+        out.append(a)
+    return out
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.id in {
+    "1d-stride2-pad1-dil2-bias", "2d-groups2-bias", "2d-depthwise", "2d-same-even-4x2-dil",
+    "2d-unbatched", "3d-groups2-bias"}], ids=lambda c: c.id)
+def test_read_only_inputs_work_and_are_not_modified(case, rng):
+    x, w, b = case.arrays(rng)
+    x_ro, w_ro, b_ro = _read_only(x, w, b)
+    expected = torch_conv(case.nd, x, w, b, **case.kwargs())
+    for f in (CONV[case.nd], ct.conv_loops):
+        out = f(x_ro, w_ro, b_ro, **case.kwargs())
+        np.testing.assert_allclose(out, expected, **TOL[np.float64])
+        assert out.flags.writeable  # a fresh array, not a view of the inputs
+        assert not np.shares_memory(out, x_ro)
+    np.testing.assert_array_equal(x_ro, x)
+    np.testing.assert_array_equal(w_ro, w)
+    if b is not None:
+        np.testing.assert_array_equal(b_ro, b)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.id in {
+    "1d-stride2-pad1-dil2-bias", "2d-groups2-bias", "2d-depthwise", "2d-same-odd", "3d-groups2-bias"}],
+    ids=lambda c: c.id)
+def test_writable_inputs_are_not_modified(case, rng):
+    x, w, b = case.arrays(rng)
+    copies = [None if a is None else a.copy() for a in (x, w, b)]
+    if case.groups == 1:
+        ct.im2col(x, case.kernel, case.stride, case.padding, case.dilation)
+    ct.conv_matrix(x.shape[-case.nd - 1:], w, case.stride, case.padding, case.dilation, case.groups)
+    ct.flip_kernel(w)
+    CONV[case.nd](x, w, b, **case.kwargs())
+    ct.conv_loops(x, w, b, **case.kwargs())
+    for a, c in zip((x, w, b), copies):
+        if a is not None:
+            np.testing.assert_array_equal(a, c)
+
+
+def test_read_only_inputs_for_im2col_conv_matrix_flip_kernel(rng):
+    x, w = _read_only(rng.standard_normal((1, 2, 5, 5)), rng.standard_normal((3, 2, 3, 3)))
+    cols = ct.im2col(x, 3, padding=1)
+    np.testing.assert_allclose(cols, F.unfold(tt(x), 3, padding=1).numpy(), **TOL[np.float64])
+    c = ct.conv_matrix((2, 5, 5), w)
+    np.testing.assert_allclose(c @ x[0].ravel(), torch_conv(2, x, w).ravel(), **TOL[np.float64])
+    flipped = ct.flip_kernel(w)
+    flipped[...] = 0  # the result is a writable copy: writing to it leaves the weight alone
+    assert np.any(w != 0)
+
+
+# ---------------------------------------------------------------- im2col against F.unfold
+
+UNFOLD_CASES = [
+    dict(kernel_size=3),
+    dict(kernel_size=(2, 3)),
+    dict(kernel_size=3, stride=2),
+    dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0)),
+    dict(kernel_size=2, padding=1, dilation=2),
+    dict(kernel_size=(2, 2), stride=(1, 3), padding=(2, 1), dilation=(2, 1)),
+    dict(kernel_size=1),
+    dict(kernel_size=(6, 5)),
+]
+
+
+@pytest.mark.parametrize("batched", [True, False], ids=["batched", "unbatched"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("kw", UNFOLD_CASES, ids=[str(i) for i in range(len(UNFOLD_CASES))])
+def test_im2col_matches_torch_unfold(kw, dtype, batched, rng):
+    x = rng.standard_normal((2, 3, 6, 5)).astype(dtype)
+    expected = F.unfold(tt(x), **kw).numpy()
+    if batched:
+        out = ct.im2col(x, **kw)
+    else:
+        out = ct.im2col(x[1], **kw)
+        expected = expected[1]
+    assert out.dtype == dtype
+    assert out.shape == expected.shape
+    np.testing.assert_array_equal(out, expected)  # pure copies of input values: exact
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.groups == 1 and c.nd in (1, 3)], ids=lambda c: c.id)
+def test_im2col_times_weight_is_the_convolution_1d_3d(case, rng):
+    x, w, b = case.arrays(rng)
+    expected = torch_conv(case.nd, x, w, **case.kwargs())
+    cols = ct.im2col(x, case.kernel, case.stride, case.padding, case.dilation)
+    k = math.prod(case.kernel)
+    assert cols.shape[-2] == case.c_in * k
+    out = w.reshape(case.c_out, -1) @ cols
+    np.testing.assert_allclose(out, expected.reshape(out.shape), **TOL[np.float64])
+
+
+# ---------------------------------------------------------------- the convolution matrix C
+
+MATRIX_CASES = [c for c in CASES if c.id in {
+    "1d-basic", "1d-stride2-pad1-dil2-bias", "1d-groups2", "1d-same-even-k4", "2d-basic",
+    "2d-article-5x5-s2", "2d-asym-stride-pad-dil", "2d-groups3", "2d-depthwise", "2d-same-even-4x2-dil",
+    "2d-big-padding", "2d-unbatched", "3d-asym", "3d-groups2-bias"}]
+
+
+@pytest.mark.parametrize("case", MATRIX_CASES, ids=lambda c: c.id)
+def test_conv_matrix_times_input_is_the_convolution(case, rng):
+    x, w, _ = case.arrays(rng)
+    images = x if case.n is not None else x[np.newaxis]
+    expected = torch_conv(case.nd, images, w, **case.kwargs())
+    c = ct.conv_matrix((case.c_in, *case.size), w, case.stride, case.padding, case.dilation, case.groups)
+    o = expected.shape[2:]
+    assert c.shape == (case.c_out * math.prod(o), case.c_in * math.prod(case.size))
+    assert c.dtype == w.dtype
+    for image, exp in zip(images, expected):
+        np.testing.assert_allclose(c @ image.ravel(), exp.ravel(), **TOL[np.float64])
+
+
+def test_conv_matrix_float32_and_int_weights(rng):
+    w32 = rng.standard_normal((2, 1, 3, 3)).astype(np.float32)
+    assert ct.conv_matrix((1, 4, 4), w32).dtype == np.float32
+    wi = rng.integers(-3, 4, (2, 1, 3, 3))
+    c = ct.conv_matrix((1, 4, 4), wi)
+    x = rng.integers(-3, 4, (1, 4, 4))
+    np.testing.assert_array_equal(c @ x.ravel(), torch_conv(2, x[None] * 1.0, wi * 1.0).ravel())
+
+
+def test_conv_matrix_dumoulin_visin_4x4_example():
+    # Dumoulin & Visin (2016), section 4.1: a 3x3 kernel over a 4x4 input (no padding,
+    # unit stride) is the 4x16 matrix whose first row reads
+    # (w00 w01 w02 0 w10 w11 w12 0 w20 w21 w22 0 0 0 0 0), each next row shifted.
+    w = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    c = ct.conv_matrix((1, 4, 4), w)
+    first = np.array([1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9, 0, 0, 0, 0, 0], dtype=float)
+    np.testing.assert_array_equal(c[0], first)
+    np.testing.assert_array_equal(c[1], np.roll(first, 1))   # next output column: one cell right
+    np.testing.assert_array_equal(c[2], np.roll(first, 4))   # next output row: one input row down
+    np.testing.assert_array_equal(c[3], np.roll(first, 5))
+
+
+# ---------------------------------------------------------------- flip_kernel: true convolution
+
+@pytest.mark.parametrize("n, k", [(7, 3), (8, 4), (5, 1), (6, 6)])
+def test_flip_kernel_gives_true_convolution_1d(n, k, rng):
+    x = rng.standard_normal(n)
+    kern = rng.standard_normal(k)
+    w = kern.reshape(1, 1, k)
+    valid = ct.conv1d(x.reshape(1, 1, n), ct.flip_kernel(w))
+    np.testing.assert_allclose(valid.ravel(), np.convolve(x, kern, mode="valid"), rtol=1e-12, atol=1e-12)
+    full = ct.conv1d(x.reshape(1, 1, n), ct.flip_kernel(w), padding=k - 1)
+    np.testing.assert_allclose(full.ravel(), np.convolve(x, kern, mode="full"), rtol=1e-12, atol=1e-12)
+    # and 'full' padding mode pads exactly k - 1 on both sides
+    np.testing.assert_allclose(ct.conv1d(x.reshape(1, 1, n), ct.flip_kernel(w), padding="full").ravel(),
+                               np.convolve(x, kern, mode="full"), rtol=1e-12, atol=1e-12)
+    # without the flip it is cross-correlation, which np.correlate computes
+    np.testing.assert_allclose(ct.conv1d(x.reshape(1, 1, n), w).ravel(),
+                               np.correlate(x, kern, mode="valid"), rtol=1e-12, atol=1e-12)
+
+
+def test_flip_kernel_gives_true_convolution_2d(rng):
+    x = rng.standard_normal((5, 6))
+    kern = rng.standard_normal((2, 3))
+    # the textbook definition, written out: (x * k)[i, j] = sum_{m, n} x[i - m, j - n] k[m, n],
+    # over the positions where the flipped kernel lies fully inside x ('valid')
+    expected = np.zeros((5 - 2 + 1, 6 - 3 + 1))
+    for i in range(expected.shape[0]):
+        for j in range(expected.shape[1]):
+            ii, jj = i + 1, j + 2  # index of the kernel's last tap in x
+            expected[i, j] = sum(x[ii - m, jj - n] * kern[m, n] for m in range(2) for n in range(3))
+    out = ct.conv2d(x[None, None], ct.flip_kernel(kern[None, None]))[0, 0]
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_flip_kernel_flips_only_spatial_axes(rng):
+    w = rng.standard_normal((2, 3, 4, 5, 2))
+    f = ct.flip_kernel(w)
+    assert f.shape == w.shape and f.dtype == w.dtype
+    for o in range(2):
+        for c in range(3):
+            np.testing.assert_array_equal(f[o, c], w[o, c, ::-1, ::-1, ::-1])
+    np.testing.assert_array_equal(ct.flip_kernel(f), w)
+    assert not np.shares_memory(f, w)
+    w32 = w.astype(np.float32)
+    assert ct.flip_kernel(w32).dtype == np.float32
