@@ -16,7 +16,7 @@ from .arithmetic import (
     receptive_field,
     resolve_padding,
 )
-from .conv import conv1d, conv2d, conv3d, conv_loops, conv_matrix, flip_kernel, im2col
+from .conv import causal_conv1d, conv1d, conv2d, conv3d, conv_loops, conv_matrix, flip_kernel, im2col
 from .transposed import (
     conv_transpose1d,
     conv_transpose2d,
@@ -47,6 +47,7 @@ from .deconvolution import Deconvolution, InverseComparison, LostInformation, co
 __version__ = "0.1.0"
 
 __all__ = [
+    "causal_conv1d",
     "compare_inverses",
     "conv1d",
     "conv2d",

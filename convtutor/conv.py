@@ -20,6 +20,7 @@ Three ways of computing it are here, each readable on its own:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -28,7 +29,8 @@ from numpy.lib.stride_tricks import as_strided
 
 from ._validation import ConvArgs, as_numeric_array, check_conv, int_tuple
 
-__all__ = ["conv1d", "conv2d", "conv3d", "conv_loops", "im2col", "conv_matrix", "flip_kernel"]
+__all__ = ["conv1d", "conv2d", "conv3d", "causal_conv1d", "conv_loops", "im2col", "conv_matrix",
+           "flip_kernel"]
 
 
 def _pad(x: np.ndarray, pads) -> np.ndarray:
@@ -144,6 +146,45 @@ def _make(nd: int):
 conv1d = _make(1)
 conv2d = _make(2)
 conv3d = _make(3)
+
+
+def causal_conv1d(input, weight, bias=None, dilation=1, groups=1):
+    """Causal 1-D convolution: output ``t`` reads only inputs at times ``<= t`` (WaveNet-style).
+
+    The input is padded on the left only, with ``d(k - 1)`` zeros, then convolved with
+    :func:`conv1d` at stride 1, so the output is as long as the input and
+
+    ``out[n, o, t] = bias[o] + sum_c sum_j weight[o, c, j] * x[n, c_g + c, t - d(k - 1 - j)]``
+
+    (``x`` is zero at negative times): the last kernel tap sits on time ``t`` itself, the others
+    reach back ``d``, ``2d``, ... ``d(k - 1)`` steps.
+
+    Parameters:
+        input: array ``(N, C_in, L)``, or unbatched ``(C_in, L)``.
+        weight: array ``(C_out, C_in / groups, kL)``.
+        bias: optional array ``(C_out,)``.
+        dilation: spacing ``d`` between kernel values (an int or a tuple of 1).
+        groups: split the channels into this many independent convolutions.
+
+    Returns:
+        an array of the dtype of the inputs, as :func:`conv1d`.
+
+    Shape:
+        output ``(N, C_out, L)``: with ``p_before = d * (k - 1)`` and ``p_after = 0``,
+        ``o = (i + p_before + p_after - d * (k - 1) - 1) // 1 + 1 = i``
+        (:func:`convtutor.conv_output_size`).
+
+    Example:
+        >>> import numpy as np
+        >>> causal_conv1d(np.ones((1, 2, 10)), np.ones((3, 2, 2)), dilation=4).shape
+        (1, 3, 10)
+    """
+    # padding='full' pads d(k-1) on both sides, so every kernel fits: the checks are those of
+    # conv1d without the "kernel larger than the input" case, which left padding rules out
+    a = check_conv("causal_conv1d", 1, input, weight, bias, 1, "full", dilation, groups)
+    left = a.dilation[0] * (a.kernel_size[0] - 1)
+    length = a.input.shape[2]
+    return _forward(dataclasses.replace(a, padding=((left, 0),), output_size=(length,)))
 
 
 def _check_nd(input, weight, bias, stride, padding, dilation, groups) -> ConvArgs:
