@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # kernels started by nbval and by the book build must find the venv's python
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: book test unit notebooks build refresh clean
+.PHONY: book test unit notebooks build browser refresh clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,17 +20,25 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . -W --keep-going
 
 # unit tests + PyTorch cross-checks + property tests + doctests, then every notebook under
-# nbval (strict: stored outputs must be reproduced), then the book build with -W.
+# nbval (strict: stored outputs must be reproduced), then the book build with -W, then the built
+# pages in headless Chromium (offline, under 1 MB, no errors, explorers and animations work).
 test: unit notebooks build
+	$(MAKE) browser
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests convtutor --doctest-modules
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser" tests convtutor --doctest-modules
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env book --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 build: $(STAMP)
 	$(BIN)/jupyter-book build . -W --keep-going
+
+# the pages of an existing build (make build) in headless Chromium (/usr/bin/chromium);
+# screenshots of every page go to _build/screenshots/
+browser: $(STAMP)
+	@test -d _build/html || { echo "no _build/html: run 'make build' first"; exit 1; }
+	$(BIN)/python -m pytest -n 2 -m browser tests/test_browser.py -p no:cacheprovider
 
 # re-execute the notebooks in place after a change to the package (stored outputs are nbval's truth)
 refresh: $(STAMP)

@@ -1,0 +1,69 @@
+"""Two fixes for the offline HTML book that configuration alone cannot make (listed in _config.yml).
+
+1. Reliable build-time math. With ``katex_prerender = True`` sphinxcontrib-katex (0.9.11)
+   renders every formula to HTML with a node server on a unix socket, so pages need no math
+   script. It connects as soon as the socket file exists, but node creates the file (bind) just
+   before it listens: on a busy 2-core machine about 1 start in 6 gets ``ConnectionRefusedError``,
+   which fails the build and leaves the node process running. Here the connection is retried
+   until the startup timeout, and the server is stopped when the build finishes.
+
+2. No dead ipywidgets state. A notebook that displays ipywidgets stores the widgets' state
+   (50-60 KB a chapter, pictures included) and myst-nb writes it into the page for a widget
+   manager. The book loads no widget manager (``nb_ipywidgets_js: {}``: it would come from a
+   CDN, and without a kernel the widgets cannot recompute anyway; the book's explorers are
+   ``convtutor.explorer``), so the state is dropped instead of weighing on every such page.
+"""
+
+from __future__ import annotations
+
+import atexit
+import socket
+import time
+from subprocess import PIPE, Popen
+
+from sphinxcontrib import katex
+
+
+def _start_server_process(cls, rundir, timeout):
+    socket_path = rundir / "katex.sock"
+    process = Popen(cls.build_command(socket=socket_path), stdin=PIPE, stdout=PIPE, cwd=rundir)
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise katex.KaTeXError(f"the KaTeX server (node) exited with code {process.returncode}")
+        if socket_path.is_socket():
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(str(socket_path))
+                return process, sock
+            except (ConnectionRefusedError, FileNotFoundError):
+                sock.close()
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise cls.timeout_error(timeout)
+        time.sleep(0.005)
+
+
+def _stop_katex_server(app, exception) -> None:
+    server = katex.KaTeXServer.katex_server
+    if server is not None:
+        katex.KaTeXServer.katex_server = None
+        atexit.unregister(katex.KaTeXServer.terminate)
+        server.terminate()
+
+
+def _drop_widget_state(app, env) -> None:
+    for data in getattr(env, "nb_metadata", {}).values():
+        data.get("js_files", {}).pop("ipywidgets_state", None)
+
+
+def setup(app):
+    app.setup_extension("sphinxcontrib.katex")
+    app.setup_extension("myst_nb")
+    if katex.__version__ != "0.9.11":  # the replaced method is this version's
+        raise RuntimeError(f"offline_html.py was written for sphinxcontrib-katex 0.9.11, not {katex.__version__}")
+    katex.KaTeXServer.start_server_process = classmethod(_start_server_process)
+    app.connect("build-finished", _stop_katex_server)
+    app.connect("env-updated", _drop_widget_state)
+    return {"parallel_read_safe": True, "parallel_write_safe": False}

@@ -1,0 +1,529 @@
+"""The built HTML book in a real browser (headless Chromium, driven by playwright).
+
+Every page of ``_build/html`` (the build must exist: ``make build``; the pages are discovered
+there, so new chapters are covered without touching this file) is served by a local
+``http.server`` and opened in Chromium. Each page must:
+
+* make no request to another host (every request is recorded; others are aborted and fail),
+* log no console error and no page error, and have no failed request or HTTP error (404...),
+* weigh less than 1 MB with everything it loads (sum of the response bodies),
+* show its math rendered by KaTeX and every icon from the subset font the book ships.
+
+Every kernel-free explorer (``[data-convtutor-explorer]``) is driven through random slider
+settings and must agree with ``convtutor``'s arithmetic and geometry; its play and step buttons
+must move the highlighted output cell. Every matplotlib animation must play. A full-page
+screenshot of each page goes to ``_build/screenshots/``.
+
+Run with ``pytest -m browser tests/test_browser.py`` (``make browser``). Without playwright or
+Chromium the tests are skipped, except under CI (environment variable ``CI`` set), where they fail.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import math
+import os
+import random
+import re
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+import convtutor as ct
+from convtutor.geometry import conv_geometry, transposed_geometry
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = Path(os.environ.get("CONVTUTOR_HTML", ROOT / "_build" / "html"))
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = os.environ.get("CONVTUTOR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+BUDGET = 1_000_000  # bytes a page may load, everything included
+SETTINGS_PER_EXPLORER = 20
+SKIP_PAGES = {"genindex.html", "search.html"}
+IN_CI = bool(os.environ.get("CI"))
+
+
+def _unavailable(reason: str):
+    """Skip (or, under CI, fail) a test that cannot run here."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI is set, so this fails instead of skipping)")
+    pytest.skip(reason)
+
+
+def _pages() -> list[str]:
+    """Every page of the build: index.html and book/*.html (relative paths, sorted)."""
+    if not HTML.is_dir():
+        return []
+    found = [p.relative_to(HTML).as_posix() for p in HTML.rglob("*.html")
+             if not p.relative_to(HTML).parts[0].startswith("_")]
+    return sorted(p for p in found if p not in SKIP_PAGES)
+
+
+def _pages_containing(marker: str) -> list[str]:
+    return [p for p in _pages() if marker in (HTML / p).read_text(encoding="utf-8", errors="replace")]
+
+
+def _params(pages: list[str]):
+    # an empty list would silently test nothing: one placeholder that skips or fails instead
+    return pages or [pytest.param(None, id="no-pages")]
+
+
+def _need_build(page):
+    if page is None:
+        _unavailable(f"no built pages in {HTML}: build the book first (make build)")
+
+
+# ------------------------------------------------------------------ fixtures
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The built book on http://127.0.0.1:<random free port>/, served from a thread."""
+    if not HTML.is_dir():
+        _unavailable(f"no {HTML}: build the book first (make build)")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(HTML)))
+    thread = threading.Thread(target=httpd.serve_forever, name="book-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the whole module."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -r requirements.txt)")
+    if not Path(CHROMIUM).is_file():
+        _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
+    manager = sync_playwright().start()
+    try:
+        chromium = manager.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    except Exception as exc:
+        manager.stop()
+        _unavailable(f"Chromium at {CHROMIUM} does not start: {exc}")
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+        manager.stop()
+
+
+class Visit:
+    """One page opened in a fresh browser context, with everything that happened on the way."""
+
+    def __init__(self, browser, base: str, name: str, settle: bool = True):
+        self.name = name
+        self.base = base
+        self.host = urlsplit(base).netloc
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.external: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        self.sizes: dict[str, int] = {}
+        page = self.page
+        page.route("**/*", self._route)
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
+        page.on("requestfinished", self._finished)
+        page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        # settle: wait until the network is idle (late font and image requests are counted too)
+        page.goto(f"{base}/{name}", wait_until="networkidle" if settle else "load")
+        page.evaluate("document.fonts.ready.then(() => true)")
+
+    def _route(self, route):
+        url = route.request.url
+        if urlsplit(url).scheme in ("http", "https", "ws", "wss") and urlsplit(url).netloc != self.host:
+            self.external.append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def _finished(self, request):
+        response = request.response()
+        if response is not None and response.status >= 400:
+            self.failed.append(f"{request.url}: HTTP {response.status}")
+        if urlsplit(request.url).scheme in ("http", "https"):
+            self.sizes[request.url] = self.sizes.get(request.url, 0) + request.sizes()["responseBodySize"]
+
+    @property
+    def weight(self) -> int:
+        return sum(self.sizes.values())
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, server):
+    """Open pages for one test; every context is closed at the end."""
+    opened: list[Visit] = []
+
+    def open_page(name: str, settle: bool = True) -> Visit:
+        v = Visit(browser, server, name, settle)
+        opened.append(v)
+        return v
+
+    yield open_page
+    for v in opened:
+        v.close()
+
+
+def _screenshot_name(page: str) -> str:
+    return Path(page).stem + ".jpg"  # JPEG: a full chapter is ~19,000 px tall, PNG takes twice as long
+
+
+# ------------------------------------------------------------------ the whole book
+
+
+def test_every_toc_entry_is_built():
+    """The tests below run on every page of the build; the build has every page of the toc."""
+    import yaml
+
+    if not HTML.is_dir():
+        _unavailable(f"no {HTML}: build the book first (make build)")
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+    stack = list(toc.get("chapters", [])) + [c for part in toc.get("parts", []) for c in part.get("chapters", [])]
+    while stack:
+        entry = stack.pop()
+        if "file" in entry:
+            files.append(entry["file"])
+        stack.extend(entry.get("sections", []))
+    missing = [f for f in files if not (HTML / f"{Path(f).with_suffix('')}.html").is_file()]
+    assert not missing, f"toc entries without a page in {HTML}: {missing}"
+    assert (HTML / "index.html").is_file()
+
+
+@pytest.mark.parametrize("page", _params(_pages()))
+def test_page_is_offline_light_and_clean(visit, page):
+    """No request off the machine, no error, no 404, under 1 MB; math rendered; icons present."""
+    _need_build(page)
+    v = visit(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    v.page.screenshot(path=str(SCREENSHOTS / _screenshot_name(page)), full_page=True, type="jpeg", quality=75)
+
+    problems = []  # every problem of the page at once (a heavy page may have others too)
+    if v.external:
+        problems.append(f"requests to other hosts: {v.external}")
+    if v.failed:
+        problems.append(f"failed requests: {v.failed}")
+    if v.errors:
+        problems.append(f"errors: {v.errors}")
+    if v.weight >= BUDGET:
+        heaviest = sorted(v.sizes.items(), key=lambda kv: -kv[1])[:6]
+        kinds = Counter()
+        for url, n in v.sizes.items():
+            kinds[Path(urlsplit(url).path).suffix.lstrip(".") or "html"] += n
+        problems.append(f"loads {v.weight:,} bytes (budget {BUDGET:,}): "
+                        + ", ".join(f"{k} {n:,}" for k, n in kinds.most_common()) + "; heaviest: "
+                        + ", ".join(f"{urlsplit(u).path} {n:,}" for u, n in heaviest))
+    if page == "index.html" and not v.page.url.endswith("/book/intro.html"):  # a redirect to the first page
+        problems.append(f"index.html did not lead to book/intro.html but to {v.page.url}")
+
+    # math: every formula rendered by KaTeX at build time, none left as TeX source
+    math = v.page.evaluate("""() => {
+        const nodes = [...document.querySelectorAll('span.math, div.math')];
+        const prose = (document.querySelector('article') || document.body).cloneNode(true);
+        prose.querySelectorAll('pre, code, script, style, .katex, .highlight, .cell_output')
+            .forEach(e => e.remove());
+        const text = prose.textContent;  // closed <details> (exercise solutions) included
+        return {count: nodes.length, rendered: nodes.filter(n => n.querySelector('.katex .katex-html')).length,
+                errors: document.querySelectorAll('.katex-error').length,
+                tex: (text.match(/\\$[^$\\n]*\\\\[a-zA-Z]+[^$\\n]*\\$/g) || []).slice(0, 5),
+                font: document.fonts.check('16px KaTeX_Main')};
+    }""")
+    if math["errors"]:
+        problems.append(f"{math['errors']} formulas KaTeX could not render")
+    if math["rendered"] != math["count"]:
+        problems.append(f"{math['count'] - math['rendered']} of {math['count']} formulas not rendered")
+    if math["tex"]:
+        problems.append(f"TeX source shown instead of math: {math['tex']}")
+    if math["count"] and not math["font"]:
+        problems.append("the KaTeX fonts did not load")
+
+    # icons: the theme draws them with a subset of the Font Awesome font; each shown must be in it
+    manifest = HTML / "_static/vendor/fontawesome/webfonts/subset.json"
+    if manifest.is_file():
+        kept = {int(c, 16) for c in json.loads(manifest.read_text(encoding="utf-8"))["codepoints"]}
+    else:
+        kept = set()
+        problems.append(f"no {manifest.relative_to(HTML)}: the build does not use book/_static (see _config.yml)")
+    icons = v.page.evaluate("""() => [...document.querySelectorAll('i[class*="fa-"], span[class*="fa-"]')]
+        .filter(e => e.getClientRects().length > 0)
+        .map(e => ({cls: e.className, content: getComputedStyle(e, '::before').content,
+                    family: getComputedStyle(e).fontFamily}))""")
+    for icon in icons:
+        if "Brands" in icon["family"]:
+            continue
+        glyph = icon["content"].strip('"')
+        if icon["content"] in ("none", "normal", '""') or len(glyph) != 1:
+            problems.append(f"icon {icon['cls']!r} has no glyph ({icon['content']})")
+        elif ord(glyph) not in kept:
+            problems.append(f"icon {icon['cls']!r} (U+{ord(glyph):04X}) is not in the subset font: add it to ICONS "
+                            "in scripts/vendor_static.py and rerun it")
+    assert not problems, f"{page}:\n  " + "\n  ".join(problems)
+
+
+# ------------------------------------------------------------------ explorers
+
+GEOMETRY_PARAMS = ("input", "kernel", "stride", "padding", "dilation", "output_padding")
+
+# For each explorer, apply a list of slider settings and return what the page shows after each.
+DRIVE = """([index, settings]) => {
+    const hash = (text) => {  // FNV-1a, to compare pictures without sending them back
+        let h = 0x811c9dc5;
+        for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+        return h.toString(16) + ':' + text.length;
+    };
+    const root = document.querySelectorAll('[data-convtutor-explorer]')[index];
+    const sliders = [...root.querySelectorAll('input[type=range][data-param]')];
+    const observed = [];
+    for (const setting of settings) {
+        // output_padding last: its range depends on stride and dilation
+        const ordered = sliders.filter(s => s.dataset.param !== 'output_padding')
+            .concat(sliders.filter(s => s.dataset.param === 'output_padding'));
+        for (const s of ordered) {
+            if (!(s.dataset.param in setting) || s.value === String(setting[s.dataset.param])) continue;
+            s.value = String(setting[s.dataset.param]);
+            s.dispatchEvent(new Event('input', {bubbles: true}));
+        }
+        const svg = root.querySelector('svg');
+        const kinds = {};
+        svg.querySelectorAll('rect[data-kind]').forEach(r => { kinds[r.dataset.kind] = (kinds[r.dataset.kind] || 0) + 1; });
+        observed.push({
+            values: Object.fromEntries(sliders.map(s => [s.dataset.param, parseInt(s.value, 10)])),
+            svg: hash(svg.outerHTML),
+            kinds: kinds,
+            outputs: svg.querySelectorAll('rect[data-current]').length,
+            current: svg.querySelectorAll('rect[data-current="1"]').length,
+            size: (root.querySelector('[data-output-size]') || {}).textContent,
+            parameters: (root.querySelector('[data-parameters]') || {}).textContent,
+            macs: (root.querySelector('[data-macs]') || {}).textContent,
+            message: (root.querySelector('[data-message]') || {}).textContent,
+        });
+    }
+    return observed;
+}"""
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def _expected(kind: str, v: dict) -> dict:
+    """What convtutor says about one slider setting: output size, grid cell kinds, counts; or the error."""
+    i, k = v["input"], v["kernel"]
+    s, p, d = v.get("stride", 1), v.get("padding", 0), v.get("dilation", 1)
+    cin, cout, g = v.get("in_channels", 1), v.get("out_channels", 1), v.get("groups", 1)
+    try:
+        if kind == "transposed":
+            o = ct.conv_transpose_output_size(i, k, s, p, v.get("output_padding", 0), d)
+            geo = transposed_geometry((i, i), (k, k), s, p, v.get("output_padding", 0), d)
+            macs = ct.arithmetic.conv_transpose_macs(cin, cout, k, (i, i), g)
+        else:
+            o = ct.conv_output_size(i, k, s, p, d)
+            geo = conv_geometry((i, i), (k, k), s, p, d)
+            macs = ct.arithmetic.conv_macs(cin, cout, k, (o, o), g)
+        parameters = ct.arithmetic.conv_parameters(cin, cout, k, g)
+    except ValueError as exc:
+        return {"error": str(exc)}
+    assert geo.output_size == (o, o)
+    return {"output": o, "kinds": dict(Counter(geo.grid_kind.ravel().tolist())),
+            "parameters": parameters, "macs": macs}
+
+
+def _settings(rng: random.Random, params: list[dict], count: int) -> list[dict]:
+    """Random slider settings: often one slider moved (as a reader does), else all of them; with
+    channel sliders, groups mostly divides both channel counts (most random triples are invalid)."""
+    ranges = {p["name"]: (p["min"], p["max"]) for p in params}
+    out = []
+    for _ in range(count):
+        setting = {name: rng.randint(lo, hi) for name, (lo, hi) in ranges.items()}
+        if {"in_channels", "out_channels", "groups"} <= set(ranges) and rng.random() < 0.7:
+            common = math.gcd(setting["in_channels"], setting["out_channels"])
+            lo, hi = ranges["groups"]
+            divisors = [g for g in range(max(lo, 1), min(hi, common) + 1) if common % g == 0]
+            if divisors:
+                setting["groups"] = rng.choice(divisors)
+        elif rng.random() < 0.3:
+            name = rng.choice(list(ranges))
+            setting = {name: setting[name]}
+        out.append(setting)
+    return out
+
+
+def _current_cell(page, index: int):
+    return page.evaluate("""(i) => {
+        const r = document.querySelectorAll('[data-convtutor-explorer]')[i].querySelector('rect[data-current="1"]');
+        return r ? [r.getAttribute('x'), r.getAttribute('y')] : null;
+    }""", index)
+
+
+def _check_explorers(v: Visit, page: str) -> int:
+    """Every explorer of the page: sliders exist with ranges; random settings redraw the picture and
+    match convtutor's numbers; play and step move the highlighted output cell."""
+    roots = v.page.locator("[data-convtutor-explorer]")
+    described = roots.evaluate_all("""roots => roots.map(r => ({
+        kind: r.dataset.convtutorExplorer, ready: r.dataset.ready, config: r.dataset.config,
+        sliders: [...r.querySelectorAll('input[type=range][data-param]')]
+            .map(s => ({name: s.dataset.param, min: s.getAttribute('min'), max: s.getAttribute('max')}))}))""")
+    for index, info in enumerate(described):
+        root = roots.nth(index)
+        kind = info["kind"]
+        where = f"{page}, explorer {index} ({kind})"
+        assert info["ready"] == "true", f"{where}: the script did not start"
+        config = json.loads(info["config"])
+        assert [s["name"] for s in info["sliders"]] == [p["name"] for p in config["params"]] != [], (
+            f"{where}: sliders {info['sliders']} for parameters {config['params']}")
+        for slider in info["sliders"]:
+            lo, hi = slider["min"], slider["max"]
+            assert lo is not None and hi is not None and int(lo) <= int(hi), f"{where}: slider {slider}"
+
+        rng = random.Random(f"{page}:{index}")
+        settings = _settings(rng, config["params"], SETTINGS_PER_EXPLORER)
+        initial = {p["name"]: p["value"] for p in config["params"]}
+        observed = v.page.evaluate(DRIVE, [index, settings + [initial]])
+        previous = None
+        pictures = set()
+        valid = 0
+        for seen in observed:
+            values = seen["values"]
+            expect = _expected(kind, values)
+            label = f"{where}, sliders {values}"
+            if "error" in expect:
+                assert seen["message"].strip(), f"{label}: convtutor says {expect['error']!r}, the page no message"
+                assert seen["outputs"] == 0, f"{label}: an impossible layer still draws an output"
+                continue
+            valid += 1
+            assert not seen["message"].strip(), f"{label}: unexpected message {seen['message']!r}"
+            sizes = re.findall(r"\d+", seen["size"])
+            o = expect["output"]
+            assert sizes == [str(o), str(o)], f"{label}: page shows {seen['size']!r}, convtutor says {o} x {o}"
+            assert seen["outputs"] == o * o and seen["current"] == 1, f"{label}: {seen['outputs']} output cells drawn"
+            assert seen["kinds"] == expect["kinds"], f"{label}: grid cells {seen['kinds']}, convtutor {expect['kinds']}"
+            assert _number(re.search(r"[\d,]+", seen["parameters"]).group()) == expect["parameters"], label
+            assert _number(re.search(r"[\d,]+", seen["macs"]).group()) == expect["macs"], label
+            pictures.add(seen["svg"])
+            if previous is not None and (previous[0] != o or previous[1] != expect["kinds"]):
+                assert seen["svg"] != previous[2], f"{label}: the layer changed but the picture did not"
+            previous = (o, expect["kinds"], seen["svg"])
+        assert valid >= 2 and len(pictures) >= 2, f"{where}: the sliders never changed the picture"
+
+        # back at the starting values (the last setting): play and step move the highlighted cell
+        last = observed[-1]
+        assert "error" not in _expected(kind, last["values"]), f"{where}: the starting layer is impossible"
+        if last["outputs"] < 2:
+            continue  # a single output cell: nothing to move
+        # (buttons are pressed with a DOM click event: the same handler, without playwright's
+        # scrolling and waiting for the element to stand still)
+        before = _current_cell(v.page, index)
+        root.locator("[data-action=step]").dispatch_event("click")
+        after_step = _current_cell(v.page, index)
+        assert after_step != before, f"{where}: step did not move the output cell"
+        root.locator("[data-action=play]").dispatch_event("click")
+        assert root.get_attribute("data-playing") == "true", f"{where}: play did not start"
+        deadline = time.monotonic() + 5
+        while _current_cell(v.page, index) == after_step and time.monotonic() < deadline:
+            v.page.wait_for_timeout(50)
+        assert _current_cell(v.page, index) != after_step, f"{where}: playing did not move the output cell"
+        root.locator("[data-action=play]").dispatch_event("click")
+        assert root.get_attribute("data-playing") == "false", f"{where}: pause did not stop"
+    return roots.count()
+
+
+# ------------------------------------------------------------------ animations
+
+
+def _check_animations(v: Visit, page: str) -> int:
+    """Every matplotlib (jshtml) animation of the page shows a frame; stepping and playing change it."""
+    animations = v.page.locator("div.animation")
+
+    def state(anim):
+        return anim.locator("img").first.evaluate("""img => {
+            const player = window['anim' + img.id.replace('_anim_img', '')];
+            return {src: img.src, ready: !!player, playing: !!(player && player.timer)};
+        }""")
+
+    for index in range(animations.count()):
+        anim = animations.nth(index)
+        where = f"{page}, animation {index}"
+        frames = int(anim.locator("input.anim-slider").get_attribute("max")) + 1
+        assert frames >= 2, f"{where}: {frames} frame"
+        first = state(anim)
+        assert first["ready"] and first["src"].startswith("data:image/"), f"{where}: no frame shown"
+        anim.locator('button[title="Next frame"]').dispatch_event("click")
+        second = state(anim)
+        assert second["src"] != first["src"], f"{where}: the next frame button did not change the picture"
+        for _ in range(4):  # 0.7**4: a 1.2 s interval becomes 0.3 s
+            anim.locator('button[title="Increase speed"]').dispatch_event("click")
+        anim.locator('button[title="Play"]').dispatch_event("click")
+        deadline = time.monotonic() + 5
+        while state(anim)["src"] == second["src"] and time.monotonic() < deadline:
+            v.page.wait_for_timeout(25)
+        now = state(anim)
+        assert now["playing"] and now["src"] != second["src"], f"{where}: play did not change the picture"
+        anim.locator('button[title="Pause"]').dispatch_event("click")
+        assert not state(anim)["playing"], f"{where}: pause did not stop the animation"
+    return animations.count()
+
+
+INTERACTIVE = ("data-convtutor-explorer", 'class="animation"')
+
+
+@pytest.mark.parametrize("page", _params(sorted({p for marker in INTERACTIVE for p in _pages_containing(marker)})))
+def test_explorers_and_animations_work(visit, page):
+    """The kernel-free explorers agree with the package and their buttons move the picture; the
+    matplotlib animations step and play; no error meanwhile."""
+    _need_build(page)
+    v = visit(page, settle=False)
+    explorers = _check_explorers(v, page)
+    animations = _check_animations(v, page)
+    assert explorers + animations > 0, f"{page}: its explorers or animations were not rendered"
+    assert not v.errors, f"{page} logged errors while driving its explorers and animations: {v.errors}"
+
+
+def test_search_works(visit):
+    """The search box (its scripts and index load on the search page only) finds the chapters."""
+    if "book/intro.html" not in _pages():
+        _unavailable(f"no {HTML}/book/intro.html: build the book first (make build)")
+    v = visit("book/intro.html", settle=False)
+    v.page.keyboard.press("Control+k")
+    field = v.page.locator("#pst-search-dialog input[name=q]")
+    field.fill("stride")
+    field.press("Enter")
+    v.page.wait_for_url("**/search.html?q=stride*")
+    results = v.page.locator("#search-results ul.search li")
+    results.first.wait_for(timeout=10_000)
+    assert results.count() >= 1
+    assert not v.external and not v.failed and not v.errors, (v.external, v.failed, v.errors)
+
+
+def test_the_book_has_explorers_and_animations():
+    """The interactive tests above must have something to test."""
+    if not HTML.is_dir():
+        _unavailable(f"no {HTML}: build the book first (make build)")
+    assert _pages_containing("data-convtutor-explorer"), "no page of the book has a kernel-free explorer"
+    assert _pages_containing('class="animation"'), "no page of the book has an animation"
