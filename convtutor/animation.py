@@ -523,7 +523,7 @@ def _animate(geometry, view, values, kernel, numbers, cell, dpi, interval):
 
 
 def animate(geometry: Geometry, values=None, kernel=None, numbers: bool = False, cell: float | None = None,
-            dpi: float = 72, interval: int = 700):
+            dpi: float = 60, interval: int = 700):
     """One frame per output cell (row-major): a :class:`matplotlib.animation.FuncAnimation`.
 
     Parameters are those of :func:`draw`, plus ``interval``, the milliseconds between frames.
@@ -539,7 +539,7 @@ def animate(geometry: Geometry, values=None, kernel=None, numbers: bool = False,
 
 
 def animate_scatter(geometry: Geometry, values=None, kernel=None, numbers: bool = False,
-                    cell: float | None = None, dpi: float = 72, interval: int = 900):
+                    cell: float | None = None, dpi: float = 60, interval: int = 900):
     """One frame per input cell, each adding its kernel copy into the output (:func:`draw_scatter`).
 
     Example:
@@ -615,7 +615,8 @@ def frames_png(anim) -> list[bytes]:
     if not hasattr(anim, "pictures"):
         raise TypeError("anim must be an animation made by convtutor.animation.animate or animate_scatter")
     writer = _writer_class()(fps=1000 / anim.interval_ms)
-    anim.save("frames.png", writer=writer)  # the collector writes no file
+    # the figure's own resolution (the dpi asked of animate), whatever savefig.dpi says
+    anim.save("frames.png", writer=writer, dpi=anim._fig.dpi)  # the collector writes no file
     return writer.frames
 
 

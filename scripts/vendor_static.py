@@ -204,7 +204,7 @@ def _used_words(built: Path) -> set[str]:
     sources = [built.rglob("*.html"), built.rglob("*.js")]
     for name in ("pydata_sphinx_theme", "sphinx_book_theme", "sphinx", "docutils", "myst_parser", "myst_nb",
                  "sphinxcontrib.bibtex", "sphinxcontrib.katex", "sphinx_togglebutton", "sphinx_copybutton",
-                 "jupyter_book", "sphinx_external_toc", "sphinx_design"):
+                 "jupyter_book", "sphinx_external_toc", "sphinx_design", "pygments"):
         folder = Path(importlib.import_module(name).__file__).parent
         sources += [folder.rglob("*.py"), folder.rglob("*.html"), folder.rglob("*.js")]
     words: set[str] = set()

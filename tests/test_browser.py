@@ -144,7 +144,8 @@ class Visit:
         self.sizes: dict[str, int] = {}
         page = self.page
         page.route("**/*", self._route)
-        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("request", self._request)
+        page.on("websocket", lambda ws: self._request(ws))
         page.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
         page.on("requestfinished", self._finished)
         page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
@@ -153,11 +154,18 @@ class Visit:
         page.goto(f"{base}/{name}", wait_until="networkidle" if settle else "load")
         page.evaluate("document.fonts.ready.then(() => true)")
 
+    def _foreign(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme not in ("data", "blob", "about") and parts.netloc != self.host
+
+    def _request(self, request):  # a request, or a web socket
+        self.requests.append(request.url)
+        if self._foreign(request.url) and request.url not in self.external:
+            self.external.append(request.url)
+
     def _route(self, route):
-        url = route.request.url
-        if urlsplit(url).scheme in ("http", "https", "ws", "wss") and urlsplit(url).netloc != self.host:
-            self.external.append(url)
-            route.abort()
+        if self._foreign(route.request.url):
+            route.abort()  # recorded by _request
         else:
             route.continue_()
 
@@ -240,6 +248,10 @@ def test_page_is_offline_light_and_clean(visit, page):
         problems.append(f"loads {v.weight:,} bytes (budget {BUDGET:,}): "
                         + ", ".join(f"{k} {n:,}" for k, n in kinds.most_common()) + "; heaviest: "
                         + ", ".join(f"{urlsplit(u).path} {n:,}" for u, n in heaviest))
+    hints = v.page.evaluate("""() => [...document.querySelectorAll('link[rel~=preconnect], link[rel~=dns-prefetch]')]
+        .map(l => l.href).filter(h => new URL(h, location.href).host !== location.host)""")
+    if hints:
+        problems.append(f"connections to other hosts prepared: {hints}")
     if page == "index.html" and not v.page.url.endswith("/book/intro.html"):  # a redirect to the first page
         problems.append(f"index.html did not lead to book/intro.html but to {v.page.url}")
 
@@ -490,7 +502,8 @@ def _check_animations(v: Visit, page: str) -> int:
     return animations.count()
 
 
-INTERACTIVE = ("data-convtutor-explorer", 'class="animation"')
+# as elements (a docstring that shows the markup, as in the API page, has it escaped: &lt;div)
+INTERACTIVE = ("<div data-convtutor-explorer=", '<div class="animation"')
 
 
 @pytest.mark.parametrize("page", _params(sorted({p for marker in INTERACTIVE for p in _pages_containing(marker)})))
@@ -525,5 +538,5 @@ def test_the_book_has_explorers_and_animations():
     """The interactive tests above must have something to test."""
     if not HTML.is_dir():
         _unavailable(f"no {HTML}: build the book first (make build)")
-    assert _pages_containing("data-convtutor-explorer"), "no page of the book has a kernel-free explorer"
-    assert _pages_containing('class="animation"'), "no page of the book has an animation"
+    assert _pages_containing(INTERACTIVE[0]), "no page of the book has a kernel-free explorer"
+    assert _pages_containing(INTERACTIVE[1]), "no page of the book has an animation"
