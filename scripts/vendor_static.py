@@ -62,8 +62,8 @@ ICONS = [
 # transitions, validation...), or that the theme's own stylesheet relies on: rules naming them
 # are always kept.
 SAFE = re.compile(r"tooltip|popover|dropdown|collaps|fade|show|active|disabled|modal|offcanvas|focus|"
-                  r"visually-hidden|was-validated|valid|bd-|pst-|sbt-|navbar|nav-|btn|^fa$|^fa-(solid|regular|brands)|"
-                  r"^fa-(lg|fw|xs|sm|xl|[0-9]?x)")
+                  r"visually-hidden|was-validated|valid|bd-|pst-|sbt-|navbar|nav-|btn|"
+                  r"^fa$|^fa-(solid|regular|brands)|^fa-(lg|fw|xs|sm|xl|[0-9]?x)")
 
 
 def _theme_dir() -> Path:
@@ -85,7 +85,8 @@ def vendor_katex() -> None:
     version = sk.katex_version
     out = STATIC / "katex"
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["npm", "pack", "--silent", f"katex@{version}"], cwd=tmp, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["npm", "pack", "--silent", f"katex@{version}"], cwd=tmp, check=True,
+                       stdout=subprocess.DEVNULL)
         with tarfile.open(Path(tmp) / f"katex-{version}.tgz") as tar:
             tar.extractall(tmp, filter="data")
         pkg = Path(tmp) / "package"
@@ -102,7 +103,8 @@ def vendor_katex() -> None:
         for font in sorted((pkg / "dist" / "fonts").glob("*.woff2")):
             shutil.copy2(font, out / "fonts" / font.name)
         shutil.copy2(pkg / "LICENSE", out / "LICENSE")
-    print(f"KaTeX {version}: {out.relative_to(ROOT)} ({sum(f.stat().st_size for f in out.rglob('*')) // 1024} KB)")
+    size = sum(f.stat().st_size for f in out.rglob("*"))
+    print(f"KaTeX {version}: {out.relative_to(ROOT)} ({size // 1024} KB)")
 
 
 # ---------------------------------------------------------------------------------------- CSS
@@ -250,7 +252,8 @@ def vendor_theme(built: Path) -> None:
         sub.populate(unicodes=keep)
         sub.subset(font)
         subset.save_font(font, str(fonts / f"{name}.woff2"), options)
-        print(f"{name}.woff2: {(fonts / f'{name}.woff2').stat().st_size} bytes, {len(font.getGlyphOrder())} glyphs")
+        size = (fonts / f"{name}.woff2").stat().st_size
+        print(f"{name}.woff2: {size} bytes, {len(font.getGlyphOrder())} glyphs")
     (fonts / "subset.json").write_text(json.dumps(
         {"icons": {name: f"{points[name]:x}" for name in ICONS}, "codepoints": [f"{c:x}" for c in keep]},
         indent=1) + "\n", encoding="utf-8")
@@ -260,7 +263,8 @@ def vendor_theme(built: Path) -> None:
     icon_names = set(points)
 
     def dead_icon(selector: str) -> bool:
-        return any(n in icon_names and n not in ICONS for n in re.findall(r"\.fa-([a-z0-9-]+):+before", selector))
+        names = re.findall(r"\.fa-([a-z0-9-]+):+before", selector)
+        return any(n in icon_names and n not in ICONS for n in names)
 
     used = _used_words(built)
     body = re.sub(r"/\*# sourceMappingURL=[^*]*\*/\s*$", "", css)
@@ -268,9 +272,9 @@ def vendor_theme(built: Path) -> None:
     if body.startswith(charset):
         body = body[len(charset):]
     trimmed = _prune(body, used, dead_icon)
-    header = (f"{charset}\n/* pydata-sphinx-theme {pydata_sphinx_theme.__version__} stylesheet, without the rules that cannot "
-              "match in this book: written by scripts/vendor_static.py (licences: Bootstrap MIT, Font Awesome "
-              "Free CC BY 4.0 / OFL 1.1, pydata-sphinx-theme BSD-3-Clause) */\n")
+    header = (f"{charset}\n/* pydata-sphinx-theme {pydata_sphinx_theme.__version__} stylesheet, without the "
+              "rules that cannot match in this book: written by scripts/vendor_static.py (licences: "
+              "Bootstrap MIT, Font Awesome Free CC BY 4.0 / OFL 1.1, pydata-sphinx-theme BSD-3-Clause) */\n")
     out_css = STATIC / "styles" / "pydata-sphinx-theme.css"
     out_css.parent.mkdir(parents=True, exist_ok=True)
     out_css.write_text(header + trimmed, encoding="utf-8")
@@ -279,10 +283,11 @@ def vendor_theme(built: Path) -> None:
     stub = STATIC / "scripts" / "fontawesome.js"
     stub.parent.mkdir(parents=True, exist_ok=True)
     stub.write_text(
-        "/* convtutor: replaces pydata-sphinx-theme's 1.5 MB Font Awesome SVG bundle. The icons are drawn by\n"
-        "   the theme's stylesheet with the Font Awesome Free webfont (subset in ../vendor/fontawesome/webfonts/,\n"
-        "   fonts under the SIL OFL 1.1, icons CC BY 4.0, https://fontawesome.com/license/free).\n"
-        "   Written by scripts/vendor_static.py. */\n", encoding="utf-8")
+        "/* convtutor: replaces pydata-sphinx-theme's 1.5 MB Font Awesome SVG bundle. The icons are\n"
+        "   drawn by the theme's stylesheet with the Font Awesome Free webfont (subset in\n"
+        "   ../vendor/fontawesome/webfonts/, fonts under the SIL OFL 1.1, icons CC BY 4.0,\n"
+        "   https://fontawesome.com/license/free). Written by scripts/vendor_static.py. */\n",
+        encoding="utf-8")
 
 
 def main(argv: list[str]) -> None:

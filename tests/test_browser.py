@@ -95,7 +95,8 @@ def server():
     """The built book on http://127.0.0.1:<random free port>/, served from a thread."""
     if not HTML.is_dir():
         _unavailable(f"no {HTML}: build the book first (make build)")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(HTML)))
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, name="book-server", daemon=True)
     thread.start()
     try:
@@ -148,11 +149,15 @@ class Visit:
         page.on("websocket", lambda ws: self._request(ws))
         page.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
         page.on("requestfinished", self._finished)
-        page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("console", self._console)
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         # settle: wait until the network is idle (late font and image requests are counted too)
         page.goto(f"{base}/{name}", wait_until="networkidle" if settle else "load")
         page.evaluate("document.fonts.ready.then(() => true)")
+
+    def _console(self, message):
+        if message.type == "error":
+            self.errors.append(f"console {message.type}: {message.text}")
 
     def _foreign(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -214,7 +219,8 @@ def test_every_toc_entry_is_built():
         _unavailable(f"no {HTML}: build the book first (make build)")
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     files = [toc["root"]]
-    stack = list(toc.get("chapters", [])) + [c for part in toc.get("parts", []) for c in part.get("chapters", [])]
+    stack = list(toc.get("chapters", []))
+    stack += [chapter for part in toc.get("parts", []) for chapter in part.get("chapters", [])]
     while stack:
         entry = stack.pop()
         if "file" in entry:
@@ -248,7 +254,8 @@ def test_page_is_offline_light_and_clean(visit, page):
         problems.append(f"loads {v.weight:,} bytes (budget {BUDGET:,}): "
                         + ", ".join(f"{k} {n:,}" for k, n in kinds.most_common()) + "; heaviest: "
                         + ", ".join(f"{urlsplit(u).path} {n:,}" for u, n in heaviest))
-    hints = v.page.evaluate("""() => [...document.querySelectorAll('link[rel~=preconnect], link[rel~=dns-prefetch]')]
+    hints = v.page.evaluate("""() => [...document.querySelectorAll(
+            'link[rel~=preconnect], link[rel~=dns-prefetch]')]
         .map(l => l.href).filter(h => new URL(h, location.href).host !== location.host)""")
     if hints:
         problems.append(f"connections to other hosts prepared: {hints}")
@@ -262,7 +269,8 @@ def test_page_is_offline_light_and_clean(visit, page):
         prose.querySelectorAll('pre, code, script, style, .katex, .highlight, .cell_output')
             .forEach(e => e.remove());
         const text = prose.textContent;  // closed <details> (exercise solutions) included
-        return {count: nodes.length, rendered: nodes.filter(n => n.querySelector('.katex .katex-html')).length,
+        return {count: nodes.length,
+                rendered: nodes.filter(n => n.querySelector('.katex .katex-html')).length,
                 errors: document.querySelectorAll('.katex-error').length,
                 tex: (text.match(/\\$[^$\\n]*\\\\[a-zA-Z]+[^$\\n]*\\$/g) || []).slice(0, 5),
                 font: document.fonts.check('16px KaTeX_Main')};
@@ -282,7 +290,8 @@ def test_page_is_offline_light_and_clean(visit, page):
         kept = {int(c, 16) for c in json.loads(manifest.read_text(encoding="utf-8"))["codepoints"]}
     else:
         kept = set()
-        problems.append(f"no {manifest.relative_to(HTML)}: the build does not use book/_static (see _config.yml)")
+        problems.append(f"no {manifest.relative_to(HTML)}: the build does not use book/_static "
+                        "(see _config.yml)")
     icons = v.page.evaluate("""() => [...document.querySelectorAll('i[class*="fa-"], span[class*="fa-"]')]
         .filter(e => e.getClientRects().length > 0)
         .map(e => ({cls: e.className, content: getComputedStyle(e, '::before').content,
@@ -294,14 +303,13 @@ def test_page_is_offline_light_and_clean(visit, page):
         if icon["content"] in ("none", "normal", '""') or len(glyph) != 1:
             problems.append(f"icon {icon['cls']!r} has no glyph ({icon['content']})")
         elif ord(glyph) not in kept:
-            problems.append(f"icon {icon['cls']!r} (U+{ord(glyph):04X}) is not in the subset font: add it to ICONS "
-                            "in scripts/vendor_static.py and rerun it")
+            problems.append(f"icon {icon['cls']!r} (U+{ord(glyph):04X}) is not in the subset font: "
+                            "add it to ICONS in scripts/vendor_static.py and rerun it")
     assert not problems, f"{page}:\n  " + "\n  ".join(problems)
 
 
 # ------------------------------------------------------------------ explorers
 
-GEOMETRY_PARAMS = ("input", "kernel", "stride", "padding", "dilation", "output_padding")
 
 # For each explorer, apply a list of slider settings and return what the page shows after each.
 DRIVE = """([index, settings]) => {
@@ -324,7 +332,9 @@ DRIVE = """([index, settings]) => {
         }
         const svg = root.querySelector('svg');
         const kinds = {};
-        svg.querySelectorAll('rect[data-kind]').forEach(r => { kinds[r.dataset.kind] = (kinds[r.dataset.kind] || 0) + 1; });
+        svg.querySelectorAll('rect[data-kind]').forEach(r => {
+            kinds[r.dataset.kind] = (kinds[r.dataset.kind] || 0) + 1;
+        });
         observed.push({
             values: Object.fromEntries(sliders.map(s => [s.dataset.param, parseInt(s.value, 10)])),
             svg: hash(svg.outerHTML),
@@ -389,7 +399,8 @@ def _settings(rng: random.Random, params: list[dict], count: int) -> list[dict]:
 
 def _current_cell(page, index: int):
     return page.evaluate("""(i) => {
-        const r = document.querySelectorAll('[data-convtutor-explorer]')[i].querySelector('rect[data-current="1"]');
+        const root = document.querySelectorAll('[data-convtutor-explorer]')[i];
+        const r = root.querySelector('rect[data-current="1"]');
         return r ? [r.getAttribute('x'), r.getAttribute('y')] : null;
     }""", index)
 
@@ -401,7 +412,8 @@ def _check_explorers(v: Visit, page: str) -> int:
     described = roots.evaluate_all("""roots => roots.map(r => ({
         kind: r.dataset.convtutorExplorer, ready: r.dataset.ready, config: r.dataset.config,
         sliders: [...r.querySelectorAll('input[type=range][data-param]')]
-            .map(s => ({name: s.dataset.param, min: s.getAttribute('min'), max: s.getAttribute('max')}))}))""")
+            .map(s => ({name: s.dataset.param, min: s.getAttribute('min'),
+                        max: s.getAttribute('max')}))}))""")
     for index, info in enumerate(described):
         root = roots.nth(index)
         kind = info["kind"]
@@ -426,16 +438,19 @@ def _check_explorers(v: Visit, page: str) -> int:
             expect = _expected(kind, values)
             label = f"{where}, sliders {values}"
             if "error" in expect:
-                assert seen["message"].strip(), f"{label}: convtutor says {expect['error']!r}, the page no message"
+                assert seen["message"].strip(), (
+                    f"{label}: convtutor says {expect['error']!r}, the page shows no message")
                 assert seen["outputs"] == 0, f"{label}: an impossible layer still draws an output"
                 continue
             valid += 1
             assert not seen["message"].strip(), f"{label}: unexpected message {seen['message']!r}"
             sizes = re.findall(r"\d+", seen["size"])
             o = expect["output"]
-            assert sizes == [str(o), str(o)], f"{label}: page shows {seen['size']!r}, convtutor says {o} x {o}"
-            assert seen["outputs"] == o * o and seen["current"] == 1, f"{label}: {seen['outputs']} output cells drawn"
-            assert seen["kinds"] == expect["kinds"], f"{label}: grid cells {seen['kinds']}, convtutor {expect['kinds']}"
+            assert sizes == [str(o), str(o)], f"{label}: page shows {seen['size']!r}, convtutor {o} x {o}"
+            assert seen["outputs"] == o * o and seen["current"] == 1, (
+                f"{label}: {seen['outputs']} output cells drawn, convtutor says {o} x {o}")
+            assert seen["kinds"] == expect["kinds"], (
+                f"{label}: grid cells {seen['kinds']}, convtutor {expect['kinds']}")
             assert _number(re.search(r"[\d,]+", seen["parameters"]).group()) == expect["parameters"], label
             assert _number(re.search(r"[\d,]+", seen["macs"]).group()) == expect["macs"], label
             pictures.add(seen["svg"])
@@ -506,7 +521,7 @@ def _check_animations(v: Visit, page: str) -> int:
 INTERACTIVE = ("<div data-convtutor-explorer=", '<div class="animation"')
 
 
-@pytest.mark.parametrize("page", _params(sorted({p for marker in INTERACTIVE for p in _pages_containing(marker)})))
+@pytest.mark.parametrize("page", _params(sorted({p for m in INTERACTIVE for p in _pages_containing(m)})))
 def test_explorers_and_animations_work(visit, page):
     """The kernel-free explorers agree with the package and their buttons move the picture; the
     matplotlib animations step and play; no error meanwhile."""

@@ -91,7 +91,8 @@ def _execution_mode_from_environment(app, config) -> None:
     stored = []
     for folder, dirs, files in os.walk(app.srcdir):
         dirs[:] = [d for d in dirs if not d.startswith((".", "_build"))]
-        stored += [Path(folder, f).as_posix() for f in files if f.endswith(".ipynb") and _executed(Path(folder, f))]
+        notebooks = [Path(folder, f) for f in files if f.endswith(".ipynb")]
+        stored += [path.as_posix() for path in notebooks if _executed(path)]
     config.nb_execution_excludepatterns = list(config.nb_execution_excludepatterns) + stored
 
 
@@ -99,7 +100,8 @@ def setup(app):
     app.setup_extension("sphinxcontrib.katex")
     app.setup_extension("myst_nb")
     if katex.__version__ != "0.9.11":  # the replaced method is this version's
-        raise RuntimeError(f"convtutor_build.py was written for sphinxcontrib-katex 0.9.11, not {katex.__version__}")
+        raise RuntimeError(f"convtutor_build.py was written for sphinxcontrib-katex 0.9.11, "
+                           f"not {katex.__version__}")
     katex.KaTeXServer.start_server_process = classmethod(_start_server_process)
     app.connect("build-finished", _stop_katex_server)
     app.connect("env-updated", _drop_widget_state)
