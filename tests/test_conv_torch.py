@@ -16,6 +16,8 @@ import torch.nn.functional as F
 
 import convtutor as ct
 
+from _torch_support import TOL, tt
+
 torch.set_num_threads(1)
 
 # torch's own note that 'same' padding with an even kernel copies the input
@@ -23,12 +25,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning
 
 CONV = {1: ct.conv1d, 2: ct.conv2d, 3: ct.conv3d}
 TORCH_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
-
-
-def tt(a):
-    """A torch tensor holding a private copy of a numpy array (or None)."""
-    return None if a is None else torch.from_numpy(np.array(a))
 
 
 def torch_conv(nd, x, w, b=None, **kw):

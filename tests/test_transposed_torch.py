@@ -16,6 +16,8 @@ import torch.nn.functional as F
 
 import convtutor as ct
 
+from _torch_support import TOL, tt
+
 torch.set_num_threads(1)
 
 CONV = {1: ct.conv1d, 2: ct.conv2d, 3: ct.conv3d}
@@ -27,11 +29,6 @@ VIEWS = {
     "as_conv": ct.conv_transpose_as_conv,
     "matrix": ct.conv_transpose_matrix,
 }
-TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
-
-
-def tt(a):
-    return None if a is None else torch.from_numpy(np.array(a))
 
 
 def torch_conv_t(nd, x, w, b=None, **kw):
