@@ -1,100 +1,73 @@
 """convtutor: the types of convolution used in deep learning, in numpy, checked against PyTorch.
 
-The public names are re-exported here; each lives in the module named after its idea.
+The functions a reader calls are here, grouped by idea; each lives in the module named after
+that idea, where its helpers and result types are too. The modules that draw (``geometry``,
+``drawing``, ``explorer``, ``widgets``) are imported on their own, so that ``import convtutor``
+needs nothing but numpy.
 """
 
+# the operations, with the semantics of torch.nn.functional
+from .conv import causal_conv1d, conv1d, conv2d, conv3d
+from .transposed import conv_transpose1d, conv_transpose2d, conv_transpose3d
+
+# the same operations written to be read: loops, im2col, the matrix C and its transpose
+from .conv import conv_loops, conv_matrix, flip_kernel, im2col
+from .transposed import conv_transpose_as_conv, conv_transpose_matrix, conv_transpose_scatter, insert_zeros
+
+# sizes and costs (every size rule lives in ConvShape)
 from .arithmetic import (
+    ConvShape,
     Layer,
-    LayerField,
     conv_macs,
     conv_output_size,
     conv_parameters,
+    conv_shape,
     conv_transpose_macs,
     conv_transpose_output_size,
+    conv_transpose_shape,
+    depthwise_separable_macs,
+    depthwise_separable_parameters,
     effective_kernel_size,
+    mobilenet_cost_ratio,
     pool_output_size,
     receptive_field,
     resolve_padding,
-)
-from .conv import causal_conv1d, conv1d, conv2d, conv3d, conv_loops, conv_matrix, flip_kernel, im2col
-from .transposed import (
-    conv_transpose1d,
-    conv_transpose2d,
-    conv_transpose3d,
-    conv_transpose_as_conv,
-    conv_transpose_matrix,
-    conv_transpose_scatter,
-    insert_zeros,
+    spatially_separable_macs,
 )
 
-from .geometry import Geometry, Hit, Tap, conv_geometry, describe, transposed_geometry
+# separable convolutions: spatial (rank 1) and depthwise
 from .separable import (
-    LowRankApproximation,
     depthwise_conv2d,
     depthwise_separable_conv2d,
-    depthwise_separable_macs,
-    depthwise_separable_parameters,
     is_separable,
     kernel_rank,
     low_rank_approximation,
-    mobilenet_cost_ratio,
     pointwise_conv2d,
     separate,
     spatially_separable_conv2d,
 )
-from .deconvolution import Deconvolution, InverseComparison, LostInformation, compare_inverses, deconvolve, lost_information
+
+# what a transposed convolution is not: a real inverse
+from .deconvolution import compare_inverses, deconvolve, lost_information
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "causal_conv1d",
-    "compare_inverses",
-    "conv1d",
-    "conv2d",
-    "conv3d",
-    "conv_geometry",
-    "conv_loops",
-    "conv_macs",
-    "conv_matrix",
-    "conv_output_size",
-    "conv_parameters",
-    "conv_transpose1d",
-    "conv_transpose2d",
-    "conv_transpose3d",
-    "conv_transpose_as_conv",
-    "conv_transpose_macs",
-    "conv_transpose_matrix",
-    "conv_transpose_output_size",
-    "conv_transpose_scatter",
-    "Deconvolution",
-    "deconvolve",
-    "depthwise_conv2d",
-    "depthwise_separable_conv2d",
-    "depthwise_separable_macs",
-    "depthwise_separable_parameters",
-    "describe",
-    "effective_kernel_size",
-    "flip_kernel",
-    "Geometry",
-    "Hit",
-    "im2col",
-    "insert_zeros",
-    "InverseComparison",
-    "is_separable",
-    "kernel_rank",
-    "Layer",
-    "LayerField",
-    "lost_information",
-    "LostInformation",
-    "low_rank_approximation",
-    "LowRankApproximation",
-    "mobilenet_cost_ratio",
-    "pointwise_conv2d",
-    "pool_output_size",
-    "receptive_field",
-    "resolve_padding",
-    "separate",
-    "spatially_separable_conv2d",
-    "Tap",
-    "transposed_geometry",
+    # operations
+    "conv1d", "conv2d", "conv3d", "causal_conv1d",
+    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    # readable versions
+    "conv_loops", "im2col", "conv_matrix", "flip_kernel",
+    "conv_transpose_scatter", "conv_transpose_as_conv", "conv_transpose_matrix", "insert_zeros",
+    # sizes and costs
+    "ConvShape", "conv_shape", "conv_transpose_shape", "resolve_padding",
+    "conv_output_size", "conv_transpose_output_size", "pool_output_size", "effective_kernel_size",
+    "conv_parameters", "conv_macs", "conv_transpose_macs", "spatially_separable_macs",
+    "depthwise_separable_parameters", "depthwise_separable_macs", "mobilenet_cost_ratio",
+    "Layer", "receptive_field",
+    # separable
+    "kernel_rank", "is_separable", "separate", "low_rank_approximation", "spatially_separable_conv2d",
+    "depthwise_conv2d", "pointwise_conv2d", "depthwise_separable_conv2d",
+    # inverses
+    "deconvolve", "lost_information", "compare_inverses",
 ]

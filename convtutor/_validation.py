@@ -1,19 +1,19 @@
-"""Argument checks shared by every public function.
+"""The argument rules of convtutor, each written once.
 
-All validation of convtutor lives here, so that each rule is written once and every
-function reports a broken rule with the same words: the parameter, its value and the
-rule. Errors are ``TypeError`` for a wrong kind of value and ``ValueError`` for a value
-of the right kind that breaks a rule.
+Every rule about the *value* of an argument lives here: what counts as an int, a tuple per
+spatial dimension, a numeric array, a channel count that groups divide, a 2-D kernel, a
+numerical rank. A broken rule raises ``TypeError`` (the wrong kind of value) or ``ValueError``
+(the right kind, breaking a rule), and the message names the parameter, its value and the rule.
+
+The rules about *sizes* (output size, padding modes, the "output would be empty" and
+"output_padding too large" cases) live in one place too: :class:`convtutor.arithmetic.ConvShape`.
 """
 
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
 
 import numpy as np
-
-PADDING_MODES = ("valid", "same", "full")
 
 
 def is_int(value) -> bool:
@@ -28,6 +28,20 @@ def check_int(name: str, value, minimum: int | None = None) -> int:
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name}={value} must be >= {minimum}")
+    return value
+
+
+def check_bool(name: str, value) -> bool:
+    """Return ``value`` if it is True or False (numpy bools included), or raise naming ``name``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
+def check_choice(name: str, value, choices: tuple) -> object:
+    """Return ``value`` if it is one of ``choices``, or raise listing them."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name}={value!r} must be one of {', '.join(map(repr, choices))}")
     return value
 
 
@@ -57,6 +71,15 @@ def int_tuple(name: str, value, n: int, minimum: int | None = None) -> tuple[int
     return tuple(out)
 
 
+def size_tuple(name: str, value) -> tuple[tuple[int, ...], bool]:
+    """Sizes (>= 1) from an int or a non-empty tuple, and whether the caller gave a plain int."""
+    if is_int(value):
+        return (check_int(name, value, minimum=1),), True
+    if isinstance(value, (tuple, list)) and value:
+        return int_tuple(name, tuple(value), len(value), minimum=1), False
+    raise TypeError(f"{name} must be an int or a non-empty tuple of ints, got {value!r}")
+
+
 def as_numeric_array(name: str, value) -> np.ndarray:
     """Turn ``value`` into an ndarray of a real numeric dtype (never copies needlessly)."""
     try:
@@ -68,6 +91,13 @@ def as_numeric_array(name: str, value) -> np.ndarray:
             f"{name} must be a real numeric array (integer or floating point), got dtype {arr.dtype}"
         )
     return arr
+
+
+def check_finite(name: str, array: np.ndarray) -> np.ndarray:
+    """Raise unless every value of ``array`` is finite."""
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must contain only finite values (no NaN or infinity)")
+    return array
 
 
 def check_real(name: str, value, minimum: float | None = None, *, allow_none: bool = False) -> float | None:
@@ -91,89 +121,79 @@ def check_ndim(name: str, array: np.ndarray, ndims: tuple[int, ...], layout: str
         raise ValueError(f"{name} must be {layout}, got a {array.ndim}-D array of shape {array.shape}")
     return array
 
-def resolve_padding(
-    padding,
-    kernel_size: tuple[int, ...],
-    dilation: tuple[int, ...],
-    stride: tuple[int, ...],
-    *,
-    allow_modes: bool = True,
-) -> tuple[tuple[int, int], ...]:
-    """Padding as (before, after) zeros per spatial dimension.
 
-    ``'valid'`` pads nothing, ``'same'`` pads ``d*(k-1)`` in total (the odd zero goes after,
-    as in PyTorch) and needs stride 1, ``'full'`` pads ``d*(k-1)`` on both sides so every
-    partial overlap is computed. An int pads every side by that much, a tuple gives one
-    symmetric amount per dimension.
+def check_channels(in_channels, out_channels, groups) -> tuple[int, int, int]:
+    """Channel counts (>= 1) and a number of groups that divides both."""
+    cin = check_int("in_channels", in_channels, minimum=1)
+    cout = check_int("out_channels", out_channels, minimum=1)
+    g = check_int("groups", groups, minimum=1)
+    if cin % g:
+        raise ValueError(f"groups={g} must divide in_channels={cin}")
+    if cout % g:
+        raise ValueError(f"groups={g} must divide out_channels={cout}")
+    return cin, cout, g
+
+
+def check_kernel2d(name: str, kernel) -> np.ndarray:
+    """A 2-D kernel ``(kH, kW)``: real, non-empty, finite."""
+    k = check_ndim(name, as_numeric_array(name, kernel), (2,), "a 2-D array (kH, kW)")
+    if k.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {k.shape}")
+    return check_finite(name, k)
+
+
+def check_vector(name: str, value) -> np.ndarray:
+    """A 1-D kernel factor: real, non-empty, finite."""
+    v = check_ndim(name, as_numeric_array(name, value), (1,), "a 1-D array")
+    if v.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    return check_finite(name, v)
+
+
+def numerical_rank(singular_values: np.ndarray, tol: float) -> int:
+    """How many singular values exceed ``tol`` times the largest (0 when all are 0).
+
+    The one rank rule of the package: a kernel's rank (:mod:`convtutor.separable`) and a
+    convolution matrix's rank (:mod:`convtutor.deconvolution`) are both counted this way.
     """
-    n = len(kernel_size)
-    if isinstance(padding, str):
-        if not allow_modes:
-            raise TypeError(
-                f"padding must be an int or a tuple of {n} ints here, got the string {padding!r}"
-            )
-        if padding not in PADDING_MODES:
-            raise ValueError(f"padding={padding!r} is not one of {', '.join(map(repr, PADDING_MODES))}")
-        totals = [d * (k - 1) for k, d in zip(kernel_size, dilation)]
-        if padding == "valid":
-            return tuple((0, 0) for _ in range(n))
-        if padding == "full":
-            return tuple((t, t) for t in totals)
-        if any(s != 1 for s in stride):
-            raise ValueError(f"padding='same' needs stride=1 in every dimension, got stride={stride}")
-        return tuple((t // 2, t - t // 2) for t in totals)
-    pads = int_tuple("padding", padding, n, minimum=0)
-    return tuple((p, p) for p in pads)
+    s = np.asarray(singular_values)
+    if s.size == 0 or s[0] == 0:
+        return 0
+    return int(np.count_nonzero(s > tol * s[0]))
 
 
-@dataclass(frozen=True)
-class ConvArgs:
-    """Checked and normalised arguments of one (transposed) convolution call."""
-
-    input: np.ndarray  # always batched: (N, C_in, *spatial)
-    weight: np.ndarray
-    bias: np.ndarray | None
-    batched: bool
-    stride: tuple[int, ...]
-    padding: tuple[tuple[int, int], ...]
-    dilation: tuple[int, ...]
-    groups: int
-    in_channels: int
-    out_channels: int
-    kernel_size: tuple[int, ...]
-    output_size: tuple[int, ...]
-    output_padding: tuple[int, ...] = ()
+_AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
-def _shape_text(nd: int, transposed: bool) -> str:
-    letters = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}.get(nd, tuple(f"S{i}" for i in range(nd)))
-    return ", ".join(letters)
-
-
-def _arrays(fname, nd, input, weight, bias, transposed):
-    x = as_numeric_array("input", input)
-    w = as_numeric_array("weight", weight)
-    dims = _shape_text(nd, transposed)
+def check_input_layout(fname: str, x: np.ndarray, nd: int, channels: str = "C") -> np.ndarray:
+    """An input of ``nd`` spatial dimensions: ``(channels, *spatial)`` or ``(N, channels, *spatial)``."""
     if x.ndim not in (nd + 1, nd + 2):
+        space = ", ".join(_AXES.get(nd, tuple(f"S{i}" for i in range(nd))))
         raise ValueError(
-            f"{fname}: input must be {nd + 1}-D (C_in, {dims}) or {nd + 2}-D (N, C_in, {dims}), "
+            f"{fname}: input must be {nd + 1}-D ({channels}, {space}) or {nd + 2}-D (N, {channels}, {space}), "
             f"got {x.ndim}-D input of shape {x.shape}"
         )
-    wdesc = "(C_in, C_out/groups, " if transposed else "(C_out, C_in/groups, "
+    return x
+
+
+def conv_arrays(fname: str, nd: int, input, weight, bias, transposed: bool):
+    """The arrays of one (transposed) convolution call: numeric, of the right rank, batched.
+
+    Returns ``(input, weight, bias, batched)`` with the input given a batch axis if it had none
+    and all three converted to their common dtype (``numpy.result_type``). The rules about
+    channels and sizes are checked afterwards, from the shapes alone
+    (:func:`convtutor.arithmetic.conv_shape`).
+    """
+    x = check_input_layout(fname, as_numeric_array("input", input), nd, "C_in")
+    w = as_numeric_array("weight", weight)
+    dims = _AXES[nd]
     if w.ndim != nd + 2:
+        lead = "C_in, C_out/groups" if transposed else "C_out, C_in/groups"
+        kernel = ", ".join("k" + c for c in dims)
         raise ValueError(
-            f"{fname}: weight must be {nd + 2}-D {wdesc}{', '.join('k' + c for c in dims.split(', '))}), "
-            f"got {w.ndim}-D weight of shape {w.shape}"
+            f"{fname}: weight must be {nd + 2}-D ({lead}, {kernel}), got {w.ndim}-D weight of shape {w.shape}"
         )
-    if any(k < 1 for k in w.shape[2:]):
-        raise ValueError(f"{fname}: kernel size {w.shape[2:]} must be >= 1 in every dimension")
-    if any(n < 1 for n in x.shape[-nd:]):
-        raise ValueError(f"{fname}: every spatial size of the input must be >= 1, got input shape {x.shape}")
-    if x.shape[-nd - 1] < 1:
-        raise ValueError(f"{fname}: in_channels must be >= 1, got input shape {x.shape}")
-    b = None
-    if bias is not None:
-        b = as_numeric_array("bias", bias)
+    b = None if bias is None else as_numeric_array("bias", bias)
     batched = x.ndim == nd + 2
     if not batched:
         x = x[np.newaxis]
@@ -185,79 +205,35 @@ def _arrays(fname, nd, input, weight, bias, transposed):
     return x, w, b, batched
 
 
-def check_conv(fname: str, nd: int, input, weight, bias, stride, padding, dilation, groups) -> ConvArgs:
-    """Validate the arguments of ``conv{nd}d`` (same rules as torch.nn.functional)."""
-    x, w, b, batched = _arrays(fname, nd, input, weight, bias, transposed=False)
-    stride = int_tuple("stride", stride, nd, minimum=1)
-    dilation = int_tuple("dilation", dilation, nd, minimum=1)
-    groups = check_int("groups", groups, minimum=1)
-    c_in, c_out = x.shape[1], w.shape[0]
-    if c_in % groups:
-        raise ValueError(f"{fname}: groups={groups} must divide in_channels={c_in}")
-    if c_out % groups:
-        raise ValueError(f"{fname}: groups={groups} must divide out_channels={c_out} (weight.shape[0])")
-    if w.shape[1] * groups != c_in:
+def weight_dims(fname: str, weight, transposed: bool, max_dims: int = 3) -> int:
+    """Number of spatial dimensions of a weight ``(C, C', *kernel)``: 1 to ``max_dims``."""
+    w = as_numeric_array("weight", weight)
+    lead = "C_in, C_out/groups" if transposed else "C_out, C_in/groups"
+    if not 3 <= w.ndim <= max_dims + 2:
         raise ValueError(
-            f"{fname}: weight.shape[1]={w.shape[1]} times groups={groups} must equal "
-            f"in_channels={c_in} (input.shape[{1 if batched else 0}])"
+            f"{fname}: weight must be ({lead}, *kernel) with 1 to {max_dims} spatial dimensions, "
+            f"got shape {w.shape}"
         )
-    if b is not None and b.shape != (c_out,):
-        raise ValueError(f"{fname}: bias must have shape ({c_out},) (one per output channel), got {b.shape}")
-    kernel = tuple(w.shape[2:])
-    pads = resolve_padding(padding, kernel, dilation, stride)
-    out = []
-    for dim, (i, k, s, (pb, pa), d) in enumerate(zip(x.shape[2:], kernel, stride, pads, dilation)):
-        keff = d * (k - 1) + 1
-        if keff > i + pb + pa:
-            raise ValueError(
-                f"{fname}: in spatial dimension {dim}, the dilated kernel size {keff} "
-                f"(kernel {k}, dilation {d}) is larger than the padded input size {i + pb + pa} "
-                f"(input {i} + padding {pb}+{pa}): the output would be empty"
-            )
-        out.append((i + pb + pa - keff) // s + 1)
-    return ConvArgs(x, w, b, batched, stride, pads, dilation, groups, c_in, c_out, kernel, tuple(out))
+    return w.ndim - 2
 
 
-def check_conv_transpose(
-    fname: str, nd: int, input, weight, bias, stride, padding, output_padding, groups, dilation
-) -> ConvArgs:
-    """Validate the arguments of ``conv_transpose{nd}d`` (same rules as torch.nn.functional)."""
-    x, w, b, batched = _arrays(fname, nd, input, weight, bias, transposed=True)
-    stride = int_tuple("stride", stride, nd, minimum=1)
-    dilation = int_tuple("dilation", dilation, nd, minimum=1)
-    groups = check_int("groups", groups, minimum=1)
-    pads = resolve_padding(padding, tuple(w.shape[2:]), dilation, stride, allow_modes=False)
-    output_padding = int_tuple("output_padding", output_padding, nd, minimum=0)
-    for op, s, d in zip(output_padding, stride, dilation):
-        if op >= s and op >= d:
+def check_weight_channels(weight_shape: tuple, in_channels: int, groups: int, batched: bool,
+                          transposed: bool) -> None:
+    """The weight's channel axis must match the input: ``C_in / groups`` (or ``C_in`` transposed)."""
+    where = f"input.shape[{1 if batched else 0}]"
+    if transposed:
+        if weight_shape[0] != in_channels:
             raise ValueError(
-                f"{fname}: output_padding={output_padding} must be smaller than stride={stride} "
-                f"or dilation={dilation} in every dimension"
+                f"weight.shape[0]={weight_shape[0]} must equal in_channels={in_channels} ({where}); "
+                "a transposed weight is (C_in, C_out/groups, *kernel)"
             )
-    c_in = x.shape[1]
-    if w.shape[0] != c_in:
+    elif weight_shape[1] * groups != in_channels:
         raise ValueError(
-            f"{fname}: weight.shape[0]={w.shape[0]} must equal in_channels={c_in} "
-            f"(input.shape[{1 if batched else 0}]); a transposed weight is (C_in, C_out/groups, *kernel)"
+            f"weight.shape[1]={weight_shape[1]} times groups={groups} must equal in_channels={in_channels} ({where})"
         )
-    if c_in % groups:
-        raise ValueError(f"{fname}: groups={groups} must divide in_channels={c_in}")
-    c_out = w.shape[1] * groups
-    if b is not None and b.shape != (c_out,):
-        raise ValueError(f"{fname}: bias must have shape ({c_out},) (one per output channel), got {b.shape}")
-    kernel = tuple(w.shape[2:])
-    out = []
-    for dim, (i, k, s, (p, _), op, d) in enumerate(
-        zip(x.shape[2:], kernel, stride, pads, output_padding, dilation)
-    ):
-        o = (i - 1) * s - 2 * p + d * (k - 1) + op + 1
-        if o < 1:
-            raise ValueError(
-                f"{fname}: in spatial dimension {dim}, the output size (i-1)*s - 2p + d*(k-1) + "
-                f"output_padding + 1 = ({i}-1)*{s} - 2*{p} + {d}*({k}-1) + {op} + 1 = {o} "
-                "is below 1: padding is too large"
-            )
-        out.append(o)
-    return ConvArgs(
-        x, w, b, batched, stride, pads, dilation, groups, c_in, c_out, kernel, tuple(out), output_padding
-    )
+
+
+def check_bias(bias: np.ndarray | None, out_channels: int) -> None:
+    """A bias holds one value per output channel."""
+    if bias is not None and bias.shape != (out_channels,):
+        raise ValueError(f"bias must have shape ({out_channels},) (one per output channel), got {bias.shape}")

@@ -296,7 +296,7 @@ def _glyphs(text: str, size: float, anchor: str, bold: bool = False):
     return path.vertices + (dx, dy), path.codes, x1 - x0
 
 
-def _text_path(text: str, size: float, anchor: str, x: float, y: float, bold: bool = False):
+def text_path(text: str, size: float, anchor: str, x: float, y: float, bold: bool = False):
     from matplotlib.path import Path
 
     vertices, codes, _ = _glyphs(text, round(size, 3), anchor, bold)
@@ -337,7 +337,7 @@ class _Scene:
             self.polys.append(coll)
             self.corners.append(corner)
             above = self.one_row and panel is pic.right  # in 1-D the output row is on top: label it above
-            static.append(_text_path(panel.label, 9 / pt, "bottom" if above else "top", x0 + cols / 2,
+            static.append(text_path(panel.label, 9 / pt, "bottom" if above else "top", x0 + cols / 2,
                                      y0 + 1.25 if above else y0 - 0.25))
             static_colors.append(INK)
         # the beam joining the kernel window to its output, behind the cells, and the two outlines
@@ -360,8 +360,8 @@ class _Scene:
         bottom = min(ys) - 0.5 - 1.3 * 9 / pt - (0.5 + 1.8 * leg if kinds else 0)
         self.extent = (x0, x1, bottom, top)
         cx = (x0 + x1) / 2
-        static += [_text_path(pic.title[0], t, "top", cx, top - 0.35, bold=True),
-                   _text_path(pic.title[1], st, "top", cx, top - 0.35 - 1.5 * t)]
+        static += [text_path(pic.title[0], t, "top", cx, top - 0.35, bold=True),
+                   text_path(pic.title[1], st, "top", cx, top - 0.35 - 1.5 * t)]
         static_colors += [INK, INK]
         swatches = []
         if kinds:  # a legend for the cells that are not plain values
@@ -372,7 +372,7 @@ class _Scene:
             for k, w in items:
                 swatches.append(Rectangle((x, y - side / 2), side, side, facecolor=STYLE[k][0],
                                           edgecolor=EDGE, linestyle=STYLE[k][2], linewidth=0.9))
-                static.append(_text_path(LEGEND[k], leg, "left", x + 1.4 * side, y))
+                static.append(text_path(LEGEND[k], leg, "left", x + 1.4 * side, y))
                 static_colors.append(INK)
                 x += w + 2 * side + 0.3
         titles = PathCollection(static, facecolors=static_colors, edgecolors="none", zorder=4)
@@ -402,11 +402,11 @@ class _Scene:
             cells = zip(self.corners[i], panel.text.ravel(), panel.weight.ravel(), dark, panel.kind.ravel())
             for (x, y), text, weight, d, k in cells:
                 if text:
-                    paths.append(_text_path(text, min(0.42, 1.5 / len(text)), "center", x + 0.5, y + 0.5))
+                    paths.append(text_path(text, min(0.42, 1.5 / len(text)), "center", x + 0.5, y + 0.5))
                     colors.append("white" if d else ("#7b8a97" if k in ("padding", "cropped") else INK))
                 if weight:
                     size = min(0.27, 1.45 / len(weight))
-                    paths.append(_text_path(weight, size, "corner", x + 0.95, y + 0.07))
+                    paths.append(text_path(weight, size, "corner", x + 0.95, y + 0.07))
                     colors.append("#ffd166" if d else "#a4161a")
             r0, c0, r1, c1 = panel.box
             x0, y0 = self.origins[i]
@@ -437,7 +437,7 @@ def _picture_figure():
     return PictureFigure
 
 
-def _figure(pic: Picture, ax, cell: float, dpi: float, old: _Scene | None = None) -> _Scene:
+def scene_figure(pic: Picture, ax, cell: float, dpi: float, old: _Scene | None = None) -> _Scene:
     """Build the scene on ``ax``, or on a new figure sized so that one cell is ``cell`` inches, or
     in place of scene ``old`` on its figure (resized)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -478,7 +478,7 @@ def draw(geometry: Geometry, out_index=None, ax=None, values=None, kernel=None, 
         >>> fig.savefig("/dev/null", format="png")
     """
     pic = frame_model(geometry, out_index, "conv", values, kernel, numbers)
-    return _figure(pic, ax, _cell_size(numbers, cell), dpi).ax.figure
+    return scene_figure(pic, ax, _cell_size(numbers, cell), dpi).ax.figure
 
 
 def draw_scatter(geometry: Geometry, in_index=None, ax=None, values=None, kernel=None, numbers: bool = False,
@@ -493,7 +493,7 @@ def draw_scatter(geometry: Geometry, in_index=None, ax=None, values=None, kernel
         >>> fig = draw_scatter(transposed_geometry((2, 2), 3, stride=2), (1, 1))
     """
     pic = frame_model(geometry, in_index, "scatter", values, kernel, numbers)
-    return _figure(pic, ax, _cell_size(numbers, cell), dpi).ax.figure
+    return scene_figure(pic, ax, _cell_size(numbers, cell), dpi).ax.figure
 
 
 def _animate(geometry, view, values, kernel, numbers, cell, dpi, interval):
@@ -506,7 +506,7 @@ def _animate(geometry, view, values, kernel, numbers, cell, dpi, interval):
         pics = [_conv_frame(geometry, y, nums) for y in geometry.positions()]
     else:
         pics = [_scatter_frame(geometry, x, nums) for x in np.ndindex(*geometry.input_size)]
-    scene = _figure(pics[0], None, _cell_size(numbers, cell), dpi)
+    scene = scene_figure(pics[0], None, _cell_size(numbers, cell), dpi)
 
     def update(n):
         scene.update(pics[n])

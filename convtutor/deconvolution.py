@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_numeric_array, check_conv, check_real, int_tuple
+from ._call import weight_for_input
+from ._validation import as_numeric_array, check_finite, check_real, numerical_rank, weight_dims
 from .arithmetic import conv_transpose_output_size
 from .conv import conv1d, conv2d, conv3d, conv_matrix
 from .transposed import conv_transpose1d, conv_transpose2d, conv_transpose3d
@@ -106,43 +107,17 @@ class InverseComparison:
 
 
 def _setup(fname, weight, input_shape, stride, padding, dilation, groups):
-    """Check a convolution of an input of ``input_shape``; return its arguments and matrix."""
-    w = as_numeric_array("weight", weight)
-    if w.ndim < 3:
-        raise ValueError(
-            f"{fname}: weight must be (C_out, C_in/groups, *kernel) with 1 to 3 spatial dimensions, "
-            f"got shape {w.shape}"
-        )
-    nd = w.ndim - 2
-    if nd not in _CONV:
-        raise ValueError(f"{fname}: weight must have 1 to 3 spatial dimensions, got shape {w.shape}")
-    if not isinstance(input_shape, (tuple, list)):
-        raise TypeError(
-            f"{fname}: input_shape must be a tuple (C_in, *spatial), got {input_shape!r} "
-            f"({type(input_shape).__name__})"
-        )
-    if len(input_shape) != nd + 1:
-        raise ValueError(
-            f"{fname}: input_shape={tuple(input_shape)!r} must have {nd + 1} entries (C_in and "
-            f"{nd} spatial sizes) to match a weight of shape {w.shape}"
-        )
-    shape = int_tuple("input_shape", tuple(input_shape), nd + 1, minimum=1)
-    _finite(fname, "weight", w)
-    args = check_conv(fname, nd, np.zeros(shape, dtype=np.int8), w, None, stride, padding, dilation, groups)
-    matrix = conv_matrix(shape, w.astype(np.float64), stride, padding, dilation, groups)
-    return nd, shape, args, matrix
+    """Check a convolution of an input known by its shape; return the weight, the layer and ``C``."""
+    w, layer = weight_for_input(fname, input_shape, weight, stride, padding, dilation, groups)
+    check_finite("weight", w)
+    matrix = conv_matrix((layer.in_channels, *layer.input_size), w.astype(np.float64), layer.stride,
+                         layer.padding, layer.dilation, layer.groups)
+    return w, layer, matrix
 
 
 def _rank(s: np.ndarray, rcond: float | None, shape) -> int:
-    """Number of singular values above ``rcond * sigma_max`` (default ``rcond``: ``max(shape) * eps``)."""
-    if rcond is None:
-        rcond = max(shape) * float(np.finfo(np.float64).eps)
-    return int(np.count_nonzero(s > rcond * s[0])) if s[0] > 0 else 0
-
-
-def _finite(fname: str, name: str, array: np.ndarray) -> None:
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{fname}: {name} must contain only finite values (no NaN or infinity)")
+    """The rank rule of the package, with ``rcond`` defaulting to ``max(shape) * eps``."""
+    return numerical_rank(s, max(shape) * float(np.finfo(np.float64).eps) if rcond is None else rcond)
 
 
 def deconvolve(
@@ -188,15 +163,16 @@ def deconvolve(
     """
     fname = "deconvolve"
     rcond = check_real("rcond", rcond, minimum=0.0, allow_none=True)
-    nd, shape, args, c = _setup(fname, weight, input_shape, stride, padding, dilation, groups)
+    w, layer, c = _setup(fname, weight, input_shape, stride, padding, dilation, groups)
+    nd, shape = layer.ndim, (layer.in_channels, *layer.input_size)
     y = as_numeric_array("output", output)
-    expected = (args.out_channels, *args.output_size)
+    expected = (layer.out_channels, *layer.output_size)
     if y.ndim not in (nd + 1, nd + 2) or y.shape[-(nd + 1):] != expected:
         raise ValueError(
             f"{fname}: output has shape {y.shape}, but the convolution of an input of shape {shape} "
-            f"with a weight of shape {args.weight.shape} gives {expected} (or (N, *{expected}))"
+            f"with a weight of shape {w.shape} gives {expected} (or (N, *{expected}))"
         )
-    _finite(fname, "output", y)
+    check_finite("output", y)
     batched = y.ndim == nd + 2
     ys = y.reshape(-1, c.shape[0]).T.astype(np.float64)          # one column per example
     u, s, vt = np.linalg.svd(c, full_matrices=False)
@@ -206,7 +182,7 @@ def deconvolve(
     n = c.shape[1]
     exact = r == n
     condition = float(s[0] / s[n - 1]) if exact else math.inf
-    dtype = np.result_type(y.dtype, args.weight.dtype, np.float32)
+    dtype = np.result_type(y.dtype, w.dtype, np.float32)
     estimate = x.T.reshape((y.shape[0], *shape) if batched else shape).astype(dtype)
     return Deconvolution(estimate, r, n, c.shape[0], exact, residual, condition)
 
@@ -243,7 +219,8 @@ def lost_information(
         0
     """
     rcond = check_real("rcond", rcond, minimum=0.0, allow_none=True)
-    _, shape, _, c = _setup("lost_information", weight, input_shape, stride, padding, dilation, groups)
+    _, layer, c = _setup("lost_information", weight, input_shape, stride, padding, dilation, groups)
+    shape = (layer.in_channels, *layer.input_size)
     _, s, vt = np.linalg.svd(c, full_matrices=True)
     r = _rank(s, rcond, c.shape)
     n = c.shape[1]
@@ -291,37 +268,19 @@ def compare_inverses(
         >>> result.exact, result.deconvolved_error < 1e-9
         (True, True)
     """
-    fname = "compare_inverses"
     rcond = check_real("rcond", rcond, minimum=0.0, allow_none=True)
-    w = as_numeric_array("weight", weight)
-    x = as_numeric_array("input", input)
-    nd = w.ndim - 2
-    if nd not in _CONV:
-        raise ValueError(
-            f"{fname}: weight must be (C_out, C_in/groups, *kernel) with 1 to 3 spatial dimensions, "
-            f"got shape {w.shape}"
-        )
-    args = check_conv(fname, nd, x, w, None, stride, padding, dilation, groups)
-    _finite(fname, "input", x)
-    _finite(fname, "weight", w)
-    shape = x.shape[-(nd + 1):]
+    nd = weight_dims("compare_inverses", weight, transposed=False)
+    x, w = check_finite("input", as_numeric_array("input", input)), as_numeric_array("weight", weight)
     y = _CONV[nd](x, w, stride=stride, padding=padding, dilation=dilation, groups=groups)
-    if all(b == a for b, a in args.padding):
-        pads = tuple(b for b, _ in args.padding)
-        # a strided convolution maps several input sizes to one output size: output_padding
-        # (always below the stride) picks the input's
-        sizes = zip(shape[1:], args.output_size, args.kernel_size, args.stride, pads, args.dilation)
-        output_padding = tuple(i - conv_transpose_output_size(o, k, s, p, 0, d) for i, o, k, s, p, d in sizes)
-        transposed = _CONV_TRANSPOSE[nd](
-            y, w, stride=args.stride, padding=pads, output_padding=output_padding,
-            groups=args.groups, dilation=args.dilation,
-        )
-    else:
-        # 'same' padding with an even kernel pads unevenly, which conv_transpose cannot express:
-        # multiply by C^T directly (the same operation)
-        c = conv_matrix(shape, w.astype(np.float64), stride, padding, dilation, groups)
-        flat = y.reshape(-1, c.shape[0]) @ c
-        transposed = flat.reshape(x.shape).astype(y.dtype)
+    w, layer, _ = _setup("compare_inverses", w, x.shape[-(nd + 1):], stride, padding, dilation, groups)
+    shape = (layer.in_channels, *layer.input_size)
+    # a strided convolution maps several input sizes to one output size: output_padding (below
+    # the stride) picks the input's; the transposed convolution crops the same padding pairs
+    back = conv_transpose_output_size(layer.output_size, layer.kernel_size, layer.stride, layer.padding, 0,
+                                      layer.dilation)
+    output_padding = tuple(i - b for i, b in zip(layer.input_size, back))
+    transposed = _CONV_TRANSPOSE[nd](y, w, stride=layer.stride, padding=layer.padding,
+                                     output_padding=output_padding, groups=layer.groups, dilation=layer.dilation)
     result = deconvolve(y, w, shape, stride, padding, dilation, groups, rcond)
     return InverseComparison(
         x, y, transposed, result.estimate,

@@ -24,9 +24,10 @@ from typing import Iterator
 
 import numpy as np
 
-from ._validation import int_tuple, is_int, resolve_padding
+from ._validation import int_tuple, is_int
+from .arithmetic import ConvShape, conv_shape, conv_transpose_shape
 
-__all__ = ["Tap", "Hit", "Geometry", "conv_geometry", "transposed_geometry", "describe", "KINDS"]
+__all__ = ["Tap", "Hit", "Geometry", "layer_geometry", "conv_geometry", "transposed_geometry", "describe", "KINDS"]
 
 KINDS = ("input", "padding", "inserted")
 
@@ -61,38 +62,34 @@ class Hit:
 @dataclass(frozen=True)
 class Geometry:
     """The cells read by every output cell of one (transposed) convolution; build it with
-    :func:`conv_geometry` or :func:`transposed_geometry`.
+    :func:`conv_geometry`, :func:`transposed_geometry` or :func:`layer_geometry`.
 
-    All sizes are tuples with one entry per spatial dimension. ``padding`` is the layer's
-    padding as ``(before, after)`` pairs; ``grid_padding`` is the padding of the grid the kernel
-    slides on (equal to ``padding`` for a direct convolution, ``d(k-1) - p`` and
-    ``d(k-1) - p + output_padding`` for a transposed one, negative meaning cropped).
-    ``grid_stride`` is the kernel's step on the grid and ``input_step`` the spacing of input
-    values on it (``stride`` for a transposed convolution, whose stride is "fractional").
+    ``layer`` is the layer's :class:`~convtutor.arithmetic.ConvShape` (its sizes, padding pairs
+    and output size; its fields are also attributes of the geometry). ``grid_padding`` is the
+    padding of the grid the kernel slides on (equal to ``padding`` for a direct convolution,
+    ``d(k-1) - p_before`` and ``d(k-1) - p_after + output_padding`` for a transposed one, negative
+    meaning cropped). ``grid_stride`` is the kernel's step on the grid and ``input_step`` the
+    spacing of input values on it (``stride`` for a transposed convolution, whose stride is
+    "fractional").
     """
 
-    transposed: bool
-    input_size: tuple[int, ...]
-    kernel_size: tuple[int, ...]
-    stride: tuple[int, ...]
-    padding: tuple[tuple[int, int], ...]
-    dilation: tuple[int, ...]
-    output_padding: tuple[int, ...]
-    output_size: tuple[int, ...]
+    layer: ConvShape
     grid_size: tuple[int, ...]
     grid_padding: tuple[tuple[int, int], ...]
     grid_stride: tuple[int, ...]
     input_step: tuple[int, ...]
 
-    @property
-    def ndim(self) -> int:
-        """Number of spatial dimensions."""
-        return len(self.input_size)
-
-    @property
-    def effective_kernel_size(self) -> tuple[int, ...]:
-        """Cells spanned by the dilated kernel: ``d(k - 1) + 1``."""
-        return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation))
+    transposed = property(lambda self: self.layer.transposed, doc="Whether the layer is a transposed convolution.")
+    input_size = property(lambda self: self.layer.input_size, doc="Input size ``i`` per dimension.")
+    kernel_size = property(lambda self: self.layer.kernel_size, doc="Kernel size ``k`` per dimension.")
+    stride = property(lambda self: self.layer.stride, doc="The layer's stride ``s``.")
+    padding = property(lambda self: self.layer.padding, doc="The layer's ``(before, after)`` padding pairs.")
+    dilation = property(lambda self: self.layer.dilation, doc="Dilation ``d`` per dimension.")
+    output_padding = property(lambda self: self.layer.output_padding, doc="Output padding (transposed).")
+    output_size = property(lambda self: self.layer.output_size, doc="Output size ``o`` per dimension.")
+    ndim = property(lambda self: self.layer.ndim, doc="Number of spatial dimensions.")
+    effective_kernel_size = property(lambda self: self.layer.effective_kernel_size,
+                                     doc="Cells spanned by the dilated kernel: ``d(k - 1) + 1``.")
 
     @property
     def canvas_size(self) -> tuple[int, ...]:
@@ -100,12 +97,7 @@ class Geometry:
         view's canvas); the output size for a direct convolution."""
         if not self.transposed:
             return self.output_size
-        return tuple(
-            max((i - 1) * s + e, p + o)
-            for i, s, e, (p, _), o in zip(
-                self.input_size, self.stride, self.effective_kernel_size, self.padding, self.output_size
-            )
-        )
+        return tuple(max(f, b + o) for f, (b, _), o in zip(self.layer.full_size, self.padding, self.output_size))
 
     @property
     def canvas_offset(self) -> tuple[int, ...]:
@@ -208,12 +200,27 @@ class Geometry:
         return tuple(hits)
 
 
-def _ndim(*values) -> int:
-    """Number of spatial dimensions: the length of the first tuple among ``values`` (1 if none)."""
-    for v in values:
-        if isinstance(v, (tuple, list)):
-            return len(v)
-    return 1
+def layer_geometry(layer: ConvShape) -> Geometry:
+    """The geometry of a layer given as a :class:`~convtutor.arithmetic.ConvShape`.
+
+    A direct convolution slides ``stride`` cells per step over the padded input; a transposed one
+    slides one cell per step over the input with ``stride - 1`` zeros inserted, padded by
+    ``d(k - 1) - p_before`` before and ``d(k - 1) - p_after + output_padding`` after.
+
+    Example:
+        >>> from convtutor.arithmetic import conv_shape
+        >>> layer_geometry(conv_shape((5, 5), 3, stride=2)).grid_size
+        (5, 5)
+    """
+    if not isinstance(layer, ConvShape):
+        raise TypeError(f"layer must be a convtutor.arithmetic.ConvShape, got {type(layer).__name__}")
+    n = layer.ndim
+    if not layer.transposed:
+        return Geometry(layer, layer.padded_size, layer.padding, layer.stride, (1,) * n)
+    pads = tuple((e - 1 - b, e - 1 - a + op) for e, (b, a), op in
+                 zip(layer.effective_kernel_size, layer.padding, layer.output_padding))
+    grid = tuple((i - 1) * s + 1 + b + a for i, s, (b, a) in zip(layer.input_size, layer.stride, pads))
+    return Geometry(layer, grid, pads, (1,) * n, layer.stride)
 
 
 def conv_geometry(input_size, kernel_size, stride=1, padding=0, dilation=1) -> Geometry:
@@ -226,7 +233,8 @@ def conv_geometry(input_size, kernel_size, stride=1, padding=0, dilation=1) -> G
         input_size: input size ``i`` (int or tuple).
         kernel_size: kernel size ``k``.
         stride: step ``s`` of the kernel.
-        padding: zeros per side (int or tuple), or ``'valid'``, ``'same'``, ``'full'``.
+        padding: zeros per side (int), per dimension (tuple of ints or ``(before, after)``
+            pairs), or ``'valid'``, ``'same'``, ``'full'``, ``'causal'``.
         dilation: spacing ``d`` of the kernel values.
 
     Shape:
@@ -237,25 +245,10 @@ def conv_geometry(input_size, kernel_size, stride=1, padding=0, dilation=1) -> G
         >>> g = conv_geometry((5, 5), 3, stride=2)
         >>> g.output_size, g.grid_size
         ((2, 2), (5, 5))
+        >>> conv_geometry(6, 2, dilation=2, padding='causal').grid_padding   # left only
+        ((2, 0),)
     """
-    n = _ndim(input_size, kernel_size, stride, padding, dilation)
-    size = int_tuple("input_size", input_size, n, minimum=1)
-    k = int_tuple("kernel_size", kernel_size, n, minimum=1)
-    s = int_tuple("stride", stride, n, minimum=1)
-    d = int_tuple("dilation", dilation, n, minimum=1)
-    pads = resolve_padding(padding, k, d, s)
-    grid = tuple(i + pb + pa for i, (pb, pa) in zip(size, pads))
-    out = []
-    for dim, (g, kk, dd, ss) in enumerate(zip(grid, k, d, s)):
-        span = dd * (kk - 1) + 1
-        if span > g:
-            raise ValueError(
-                f"kernel_size={kernel_size!r} with dilation={dilation!r} spans {span} cells in dimension "
-                f"{dim}, more than the padded input size {g} (input_size {size[dim]} + padding "
-                f"{pads[dim][0]}+{pads[dim][1]}): the output would be empty"
-            )
-        out.append((g - span) // ss + 1)
-    return Geometry(False, size, k, s, pads, d, (0,) * n, tuple(out), grid, pads, s, (1,) * n)
+    return layer_geometry(conv_shape(input_size, kernel_size, stride, padding, dilation))
 
 
 def transposed_geometry(input_size, kernel_size, stride=1, padding=0, output_padding=0,
@@ -267,7 +260,7 @@ def transposed_geometry(input_size, kernel_size, stride=1, padding=0, output_pad
         input_size: input size ``i`` of the transposed convolution (int or tuple).
         kernel_size: kernel size ``k``.
         stride: stride ``s`` of the convolution it transposes (``s - 1`` zeros between values).
-        padding: padding ``p`` of that convolution (int or tuple; cropped from the output).
+        padding: padding ``p`` of that convolution (int, tuple or pairs; cropped from the output).
         output_padding: cells added at the end, below stride or dilation.
         dilation: spacing ``d`` of the kernel values.
 
@@ -280,31 +273,7 @@ def transposed_geometry(input_size, kernel_size, stride=1, padding=0, output_pad
         >>> g.output_size, g.grid_size, g.grid_padding
         ((5, 5), (7, 7), ((2, 2), (2, 2)))
     """
-    n = _ndim(input_size, kernel_size, stride, padding, output_padding, dilation)
-    size = int_tuple("input_size", input_size, n, minimum=1)
-    k = int_tuple("kernel_size", kernel_size, n, minimum=1)
-    s = int_tuple("stride", stride, n, minimum=1)
-    d = int_tuple("dilation", dilation, n, minimum=1)
-    pads = resolve_padding(padding, k, d, s, allow_modes=False)
-    op = int_tuple("output_padding", output_padding, n, minimum=0)
-    grid_pads, grid, out = [], [], []
-    for dim, (i, kk, ss, (p, _), a, dd) in enumerate(zip(size, k, s, pads, op, d)):
-        if a >= ss and a >= dd:
-            raise ValueError(
-                f"output_padding={output_padding!r} must be smaller than stride={stride!r} or "
-                f"dilation={dilation!r} in every dimension (dimension {dim}: {a} >= {ss} and {a} >= {dd})"
-            )
-        o = (i - 1) * ss - 2 * p + dd * (kk - 1) + a + 1
-        if o < 1:
-            raise ValueError(
-                f"padding={padding!r} is too large in dimension {dim}: the output size "
-                f"(i-1)*s - 2p + d*(k-1) + output_padding + 1 = {o} is below 1"
-            )
-        before = dd * (kk - 1) - p
-        grid_pads.append((before, before + a))
-        grid.append((i - 1) * ss + 1 + 2 * before + a)
-        out.append(o)
-    return Geometry(True, size, k, s, pads, d, op, tuple(out), tuple(grid), tuple(grid_pads), (1,) * n, s)
+    return layer_geometry(conv_transpose_shape(input_size, kernel_size, stride, padding, output_padding, dilation))
 
 
 def describe(geometry: Geometry) -> str:

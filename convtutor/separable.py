@@ -14,8 +14,12 @@ Two different things share the word "separable":
   convolution that mixes the channels (Chollet, 2017; Howard et al., 2017). The second step
   is the pointwise convolution, not another depthwise one.
 
-Everything here is built on :func:`convtutor.conv2d` with its ``groups`` argument, and the
-costs on :func:`convtutor.conv_parameters` and :func:`convtutor.conv_macs`.
+Everything here is built on the convolution of :mod:`convtutor.conv` with its ``groups``
+argument; the costs of both kinds are in :mod:`convtutor.arithmetic`
+(:func:`~convtutor.arithmetic.spatially_separable_macs`,
+:func:`~convtutor.arithmetic.depthwise_separable_parameters`,
+:func:`~convtutor.arithmetic.depthwise_separable_macs`,
+:func:`~convtutor.arithmetic.mobilenet_cost_ratio`).
 """
 
 from __future__ import annotations
@@ -24,8 +28,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import as_numeric_array, check_conv, check_int, check_ndim, check_real, int_tuple
-from .arithmetic import conv_macs, conv_parameters
+from . import _compute
+from ._call import conv_call
+from ._validation import (as_numeric_array, check_input_layout, check_int, check_kernel2d, check_ndim,
+                          check_real, check_vector, numerical_rank)
+from .arithmetic import conv_shape
 from .conv import conv2d
 
 __all__ = [
@@ -38,37 +45,12 @@ __all__ = [
     "depthwise_conv2d",
     "pointwise_conv2d",
     "depthwise_separable_conv2d",
-    "depthwise_separable_parameters",
-    "depthwise_separable_macs",
-    "mobilenet_cost_ratio",
 ]
-
-_INPUT_LAYOUT = "a 3-D (C, H, W) or 4-D (N, C, H, W) array"
 
 
 # ----------------------------------------------------------------------------------------------
 # Spatial separability: rank, factors, low-rank approximation
 # ----------------------------------------------------------------------------------------------
-
-
-def _kernel(name: str, kernel) -> np.ndarray:
-    """A checked 2-D kernel: real, non-empty, finite."""
-    k = check_ndim(name, as_numeric_array(name, kernel), (2,), "a 2-D array (kH, kW)")
-    if k.size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {k.shape}")
-    if not np.all(np.isfinite(k)):
-        raise ValueError(f"{name} must contain only finite values (no NaN or infinity)")
-    return k
-
-
-def _vector(name: str, value) -> np.ndarray:
-    """A checked 1-D kernel factor: real, non-empty, finite."""
-    v = check_ndim(name, as_numeric_array(name, value), (1,), "a 1-D array")
-    if v.size == 0:
-        raise ValueError(f"{name} must not be empty")
-    if not np.all(np.isfinite(v)):
-        raise ValueError(f"{name} must contain only finite values (no NaN or infinity)")
-    return v
 
 
 def _float_dtype(k: np.ndarray) -> np.dtype:
@@ -80,13 +62,6 @@ def _tolerance(tol, k: np.ndarray) -> float:
     if tol is None:
         return max(k.shape) * float(np.finfo(_float_dtype(k)).eps)
     return check_real("tol", tol, minimum=0.0)
-
-
-def _rank(s: np.ndarray, tol: float) -> int:
-    """Number of singular values above ``tol`` times the largest (0 for the zero kernel)."""
-    if s[0] == 0:
-        return 0
-    return int(np.count_nonzero(s > tol * s[0]))
 
 
 def kernel_rank(kernel, tol=None) -> int:
@@ -110,9 +85,9 @@ def kernel_rank(kernel, tol=None) -> int:
         >>> kernel_rank([[0, 1, 0], [1, -4, 1], [0, 1, 0]])     # the Laplacian
         2
     """
-    k = _kernel("kernel", kernel)
+    k = check_kernel2d("kernel", kernel)
     tol = _tolerance(tol, k)
-    return _rank(np.linalg.svd(k.astype(np.float64), compute_uv=False), tol)
+    return numerical_rank(np.linalg.svd(k.astype(np.float64), compute_uv=False), tol)
 
 
 def is_separable(kernel, tol=None) -> bool:
@@ -168,11 +143,11 @@ def separate(kernel, tol=None) -> tuple[np.ndarray, np.ndarray]:
         >>> row
         array([ 1.,  0., -1.])
     """
-    k = _kernel("kernel", kernel)
+    k = check_kernel2d("kernel", kernel)
     tol = _tolerance(tol, k)
     dtype = _float_dtype(k)
     u, s, vt = np.linalg.svd(k.astype(np.float64), full_matrices=False)
-    rank = _rank(s, tol)
+    rank = numerical_rank(s, tol)
     if rank > 1:
         raise ValueError(
             f"kernel of shape {k.shape} is not separable: its rank is {rank} (singular values "
@@ -233,7 +208,7 @@ def low_rank_approximation(kernel, rank) -> LowRankApproximation:
         >>> round(result.relative_error, 4)
         0.1005
     """
-    k = _kernel("kernel", kernel)
+    k = check_kernel2d("kernel", kernel)
     r = check_int("rank", rank, minimum=1)
     if r > min(k.shape):
         raise ValueError(
@@ -259,10 +234,9 @@ def low_rank_approximation(kernel, rank) -> LowRankApproximation:
 
 
 def _channels(fname: str, input) -> tuple[np.ndarray, int]:
-    x = check_ndim("input", as_numeric_array("input", input), (3, 4), _INPUT_LAYOUT)
-    if x.shape[-3] < 1:
-        raise ValueError(f"{fname}: in_channels must be >= 1, got input shape {x.shape}")
-    return x, x.shape[-3]
+    """A 2-D input ``(C, H, W)`` or ``(N, C, H, W)`` and its number of channels (>= 1)."""
+    x = check_input_layout(fname, as_numeric_array("input", input), 2)
+    return x, check_int("in_channels", x.shape[-3], minimum=1)
 
 
 def spatially_separable_conv2d(input, column, row, stride=1, padding=0, dilation=1):
@@ -306,24 +280,15 @@ def spatially_separable_conv2d(input, column, row, stride=1, padding=0, dilation
     """
     fname = "spatially_separable_conv2d"
     x, c = _channels(fname, input)
-    col = _vector("column", column)
-    rw = _vector("row", row)
-    kh, kw = col.size, rw.size
-    # validate everything against the equivalent one-pass depthwise convolution
-    full = np.broadcast_to(np.outer(col, rw), (c, 1, kh, kw))
-    check_conv(fname, 2, x, full, None, stride, padding, dilation, c)
-    s = int_tuple("stride", stride, 2, minimum=1)
-    d = int_tuple("dilation", dilation, 2, minimum=1)
-    if isinstance(padding, str):
-        # 'valid', 'same' and 'full' pad d*(k-1) (or 0) per dimension: nothing where k = 1
-        pad_column, pad_row = padding, padding
-    else:
-        ph, pw = int_tuple("padding", padding, 2, minimum=0)
-        pad_column, pad_row = (ph, 0), (0, pw)
-    w_column = np.tile(col.reshape(1, 1, kh, 1), (c, 1, 1, 1))
-    w_row = np.tile(rw.reshape(1, 1, 1, kw), (c, 1, 1, 1))
-    h = conv2d(x, w_column, stride=(s[0], 1), padding=pad_column, dilation=(d[0], 1), groups=c)
-    return conv2d(h, w_row, stride=(1, s[1]), padding=pad_row, dilation=(1, d[1]), groups=c)
+    col = check_vector("column", column)
+    rw = check_vector("row", row)
+    # the sizes of the one-pass convolution with the kernel outer(column, row): every size rule
+    sh = conv_shape(x.shape[-2:], (col.size, rw.size), stride, padding, dilation)
+    (sy, sx), (dy, dx), (py, px) = sh.stride, sh.dilation, sh.padding
+    w_column = np.tile(col.reshape(1, 1, -1, 1), (c, 1, 1, 1))
+    w_row = np.tile(rw.reshape(1, 1, 1, -1), (c, 1, 1, 1))
+    h = conv2d(x, w_column, stride=(sy, 1), padding=(py, (0, 0)), dilation=(dy, 1), groups=c)
+    return conv2d(h, w_row, stride=(1, sx), padding=((0, 0), px), dilation=(1, dx), groups=c)
 
 
 def depthwise_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
@@ -355,16 +320,15 @@ def depthwise_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
     w = check_ndim("weight", as_numeric_array("weight", weight), (4,), "a 4-D array (C * m, 1, kH, kW)")
     if w.shape[1] != 1:
         raise ValueError(
-            f"{fname}: weight.shape[1]={w.shape[1]} must be 1 (each kernel reads one input channel); "
+            f"weight.shape[1]={w.shape[1]} must be 1 (each kernel reads one input channel); "
             f"weight must be (C * m, 1, kH, kW), got shape {w.shape}"
         )
     if w.shape[0] < 1 or w.shape[0] % c:
         raise ValueError(
-            f"{fname}: weight.shape[0]={w.shape[0]} must be a positive multiple of in_channels={c} "
+            f"weight.shape[0]={w.shape[0]} must be a positive multiple of in_channels={c} "
             "(C * m kernels, m the depth multiplier)"
         )
-    check_conv(fname, 2, x, w, bias, stride, padding, dilation, c)
-    return conv2d(x, w, bias, stride=stride, padding=padding, dilation=dilation, groups=c)
+    return _compute.conv_forward(conv_call(fname, 2, x, w, bias, stride, padding, dilation, c))
 
 
 def _pointwise_weight(name: str, weight) -> np.ndarray:
@@ -398,8 +362,7 @@ def pointwise_conv2d(input, weight, bias=None):
     fname = "pointwise_conv2d"
     x, _ = _channels(fname, input)
     w = _pointwise_weight("weight", weight)
-    check_conv(fname, 2, x, w, bias, 1, 0, 1, 1)
-    return conv2d(x, w, bias)
+    return _compute.conv_forward(conv_call(fname, 2, x, w, bias, 1, 0, 1, 1))
 
 
 def depthwise_separable_conv2d(
@@ -417,7 +380,7 @@ def depthwise_separable_conv2d(
     ``out = pointwise_conv2d(depthwise_conv2d(x, W_d, b_d, s, p, d), W_p, b_p)``: the first
     step filters each channel in space (``groups = C``), the second mixes channels (1x1).
     It replaces a full ``k x k`` convolution from ``C`` to ``C_out`` channels at a fraction
-    ``1 / C_out + 1 / k^2`` of its cost (:func:`mobilenet_cost_ratio`).
+    ``1 / C_out + 1 / k^2`` of its cost (:func:`convtutor.mobilenet_cost_ratio`).
 
     Parameters:
         input: array ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
@@ -436,96 +399,12 @@ def depthwise_separable_conv2d(
         >>> depthwise_separable_conv2d(x, np.ones((16, 1, 3, 3)), np.ones((32, 16)), padding=1).shape
         (1, 32, 8, 8)
     """
-    fname = "depthwise_separable_conv2d"
     dw = as_numeric_array("depthwise_weight", depthwise_weight)
     pw = _pointwise_weight("pointwise_weight", pointwise_weight)
     if dw.ndim == 4 and pw.shape[1] != dw.shape[0]:
         raise ValueError(
-            f"{fname}: pointwise_weight.shape[1]={pw.shape[1]} must equal the number of depthwise "
+            f"pointwise_weight.shape[1]={pw.shape[1]} must equal the number of depthwise "
             f"output channels depthwise_weight.shape[0]={dw.shape[0]} (C * m)"
         )
     hidden = depthwise_conv2d(input, dw, depthwise_bias, stride=stride, padding=padding, dilation=dilation)
     return pointwise_conv2d(hidden, pw, pointwise_bias)
-
-
-# ----------------------------------------------------------------------------------------------
-# Costs
-# ----------------------------------------------------------------------------------------------
-
-
-def depthwise_separable_parameters(in_channels, out_channels, kernel_size, depth_multiplier=1, bias=False):
-    """Learnable values of a depthwise separable layer (depthwise plus pointwise).
-
-    ``C * m * K + C * m * O`` (plus ``C * m + O`` with biases), ``K`` the number of kernel
-    values, against ``C * O * K`` (+ ``O``) for the full convolution it replaces.
-
-    Parameters:
-        in_channels: input channels ``C``.
-        out_channels: output channels ``O`` of the pointwise step.
-        kernel_size: an int (square kernel) or ``(kH, kW)``.
-        depth_multiplier: kernels per input channel ``m`` (1 is by far the most common).
-        bias: whether both steps have a bias (``torch.nn.Conv2d``'s default is True).
-
-    Shape:
-        a Python int.
-
-    Example:
-        >>> depthwise_separable_parameters(16, 32, 3)       # the source's example; full conv: 4608
-        656
-    """
-    c = check_int("in_channels", in_channels, minimum=1)
-    m = check_int("depth_multiplier", depth_multiplier, minimum=1)
-    depthwise = conv_parameters(c, c * m, kernel_size, groups=c, bias=bias)
-    pointwise = conv_parameters(c * m, out_channels, 1, bias=bias)
-    return depthwise + pointwise
-
-
-def depthwise_separable_macs(in_channels, out_channels, kernel_size, output_size, depth_multiplier=1):
-    """Multiply-adds of a depthwise separable layer for one example (bias additions not counted).
-
-    ``prod(o) * C * m * K`` for the depthwise step plus ``prod(o) * C * m * O`` for the
-    pointwise one, against ``prod(o) * C * O * K`` for the full convolution.
-
-    Parameters:
-        in_channels: input channels ``C``.
-        out_channels: output channels ``O``.
-        kernel_size: an int (square kernel) or ``(kH, kW)``.
-        output_size: spatial output size ``(oH, oW)`` (the same for both steps).
-        depth_multiplier: kernels per input channel ``m``.
-
-    Shape:
-        a Python int.
-
-    Example:
-        >>> depthwise_separable_macs(16, 32, 3, (8, 8))     # full conv: conv_macs(16, 32, 3, (8, 8)) = 294912
-        41984
-    """
-    c = check_int("in_channels", in_channels, minimum=1)
-    m = check_int("depth_multiplier", depth_multiplier, minimum=1)
-    depthwise = conv_macs(c, c * m, kernel_size, output_size, groups=c)
-    pointwise = conv_macs(c * m, out_channels, 1, output_size)
-    return depthwise + pointwise
-
-
-def mobilenet_cost_ratio(out_channels, kernel_size) -> float:
-    """Cost of a depthwise separable layer relative to a full convolution (Howard et al., 2017).
-
-    ``(K * C * F + C * O * F) / (K * C * O * F) = 1 / O + 1 / K`` with ``K`` the number of
-    kernel values (``k^2``) and ``F`` the number of output positions: the ratio of the
-    multiply-adds, and of the parameters without bias, for depth multiplier 1. With 3x3
-    kernels it is a little above 1/9: eight to nine times cheaper.
-
-    Parameters:
-        out_channels: output channels ``O``.
-        kernel_size: an int (square kernel) or ``(kH, kW)``.
-
-    Shape:
-        a Python float.
-
-    Example:
-        >>> round(mobilenet_cost_ratio(32, 3), 6)           # = 656 / 4608
-        0.142361
-    """
-    o = check_int("out_channels", out_channels, minimum=1)
-    k = conv_parameters(1, 1, kernel_size, bias=False)      # the number of kernel values
-    return 1.0 / o + 1.0 / k

@@ -141,7 +141,7 @@ class Explorer:
         if key == self._scene_key:
             self._scene.update(pic)
         else:
-            self._scene = _anim._figure(pic, None, self.cell, 72, old=self._scene)
+            self._scene = _anim.scene_figure(pic, None, self.cell, 72, old=self._scene)
             self.figure = self._scene.ax.figure
             self._scene_key = key
         return _png(self.figure)
@@ -301,9 +301,9 @@ class _DepthwiseExplorer(Explorer):
             artists.append(PolyCollection(squares, facecolors=[cmap[q % len(cmap)] for q in groups],
                                           edgecolors="#27435c", linewidths=0.8))
         many = "s" if cin // g > 1 else ""
-        texts = [_anim._text_path(f"input: {cin} channels", 8 * pt, "top", xin + 0.4, -0.3 - 3 * pt),
-                 _anim._text_path(f"output: {cout} channels", 8 * pt, "top", xout + 0.4, -0.3 - 3 * pt),
-                 _anim._text_path(f"each output channel reads {cin // g} input channel{many}: "
+        texts = [_anim.text_path(f"input: {cin} channels", 8 * pt, "top", xin + 0.4, -0.3 - 3 * pt),
+                 _anim.text_path(f"output: {cout} channels", 8 * pt, "top", xout + 0.4, -0.3 - 3 * pt),
+                 _anim.text_path(f"each output channel reads {cin // g} input channel{many}: "
                                   f"{cin // g} kernel{many} of {k}×{k}", 8.5 * pt, "bottom", width / 2,
                                   rows + 0.2 + 3 * pt)]
         artists.append(PathCollection(texts, facecolors=_anim.INK, edgecolors="none"))

@@ -11,6 +11,7 @@ real tensor.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 import math
 
 import numpy as np
@@ -38,238 +39,121 @@ def torch_out_t(i, k, s=1, p=0, a=0, d=1):
                               output_padding=a, dilation=d).shape[-1]
 
 
-def torch_out_2d(i, k, **kw):
-    """Spatial shape of F.conv2d on a square i x i input and k x k kernel."""
-    return tuple(F.conv2d(torch.zeros(1, 1, i, i), torch.zeros(1, 1, k, k), **kw).shape[2:])
+# ======================================================= Dumoulin & Visin's relationships 1-15
+#
+# One row per relationship of the paper (numbered as there: 1-6 convolution, 7 pooling, 8-14
+# transposed, 15 dilation): the figure's example, the formula written out here, and a grid of
+# layers where it applies. Each size must equal the formula and what torch computes on a real
+# tensor; for a transposed layer, also the input size it came from and the size of the paper's
+# equivalent direct convolution (over the input stretched with s - 1 zeros, plus a zeros).
 
 
-def torch_out_t_2d(i, k, **kw):
-    return tuple(F.conv_transpose2d(torch.zeros(1, 1, i, i), torch.zeros(1, 1, k, k), **kw).shape[2:])
+@dataclass(frozen=True)
+class Relationship:
+    number: int
+    kind: str              # "conv", "pool" or "transposed"
+    figure: dict           # the paper's figure: i, k (and s, p, d, a) -> o
+    formula: object        # (i, k, s, p, d, a) -> o; i is the transposed layer's input for kind "transposed"
+    cases: object          # () -> iterable of dicts (i, k, s, p, d, a) where it applies
+    equivalent: object = None   # transposed: (i_t, k, s, p, a) -> (size, kernel, padding) of the direct conv
+    alias: str | None = None    # a padding name that must give the same size
 
 
-# ======================================================= convolution: relationships 1-6
-
-def test_relationship_01_no_padding_unit_stride():
-    # Relationship 1 (s = 1, p = 0):  o = (i - k) + 1
-    # Figure 2.1: i = 4, k = 3 -> o = 2
-    assert ct.conv_output_size(4, 3) == 2 == (4 - 3) + 1
-    assert ct.conv_output_size((4, 4), (3, 3)) == (2, 2) == torch_out_2d(4, 3)
-    for i in range(1, 9):
-        for k in range(1, i + 1):
-            expected = (i - k) + 1
-            assert ct.conv_output_size(i, k) == expected == torch_out(i, k)
+def _grid(**ranges):
+    names = list(ranges)
+    for values in itertools.product(*ranges.values()):
+        case = dict(s=1, p=0, d=1, a=0)
+        case.update(zip(names, values))
+        yield case
 
 
-def test_relationship_02_zero_padding_unit_stride():
-    # Relationship 2 (s = 1):  o = (i - k) + 2p + 1
-    # Figure 2.2: i = 5, k = 4, p = 2 -> o = 6
-    assert ct.conv_output_size(5, 4, padding=2) == 6 == (5 - 4) + 2 * 2 + 1
-    assert ct.conv_output_size((5, 5), 4, padding=2) == (6, 6) == torch_out_2d(5, 4, padding=2)
-    for i, k, p in itertools.product(range(1, 8), range(1, 7), range(0, 4)):
-        if k > i + 2 * p:
-            continue
-        expected = (i - k) + 2 * p + 1
-        assert ct.conv_output_size(i, k, padding=p) == expected == torch_out(i, k, p=p)
+def _fits(c):
+    return c["d"] * (c["k"] - 1) + 1 <= c["i"] + 2 * c["p"]
 
 
-def test_relationship_03_half_padding():
-    # Relationship 3 (half / 'same' padding: k = 2n + 1, s = 1, p = floor(k / 2) = n):  o = i
-    # Figure 2.3: i = 5, k = 3, p = 1 -> o = 5
-    assert ct.conv_output_size(5, 3, padding=1) == 5
-    assert ct.conv_output_size(5, 3, padding="same") == 5
-    assert torch_out_2d(5, 3, padding=1) == (5, 5) == torch_out_2d(5, 3, padding="same")
-    for i in range(1, 8):
-        for n in range(0, 4):
-            k = 2 * n + 1
-            assert ct.conv_output_size(i, k, padding=n) == i == torch_out(i, k, p=n)
-            assert ct.conv_output_size(i, k, padding="same") == i == torch_out(i, k, p="same")
+RELATIONSHIPS = [
+    Relationship(1, "conv", dict(i=4, k=3, o=2), lambda i, k, s, p, d, a: (i - k) + 1,
+                 lambda: (c for c in _grid(i=range(1, 9), k=range(1, 9)) if _fits(c))),
+    Relationship(2, "conv", dict(i=5, k=4, p=2, o=6), lambda i, k, s, p, d, a: (i - k) + 2 * p + 1,
+                 lambda: (c for c in _grid(i=range(1, 8), k=range(1, 7), p=range(4)) if _fits(c))),
+    Relationship(3, "conv", dict(i=5, k=3, p=1, o=5), lambda i, k, s, p, d, a: i,
+                 lambda: (dict(c, k=2 * c["p"] + 1) for c in _grid(i=range(1, 8), p=range(4))), alias="same"),
+    Relationship(4, "conv", dict(i=5, k=3, p=2, o=7), lambda i, k, s, p, d, a: i + (k - 1),
+                 lambda: (dict(c, p=c["k"] - 1) for c in _grid(i=range(1, 8), k=range(1, 6))), alias="full"),
+    Relationship(5, "conv", dict(i=5, k=3, s=2, o=2), lambda i, k, s, p, d, a: math.floor((i - k) / s) + 1,
+                 lambda: (c for c in _grid(i=range(1, 10), k=range(1, 6), s=range(1, 5)) if _fits(c))),
+    Relationship(6, "conv", dict(i=6, k=3, s=2, p=1, o=3), lambda i, k, s, p, d, a: math.floor((i + 2 * p - k) / s) + 1,
+                 lambda: (c for c in _grid(i=range(1, 9), k=range(1, 6), s=range(1, 4), p=range(3)) if _fits(c))),
+    Relationship(7, "pool", dict(i=5, k=3, s=1, o=3), lambda i, k, s, p, d, a: (i - k) // s + 1,
+                 lambda: (c for c in _grid(i=range(1, 10), k=range(1, 5), s=range(1, 4)) if _fits(c))),
+    Relationship(8, "transposed", dict(i=2, k=3, o=4), lambda i, k, s, p, d, a: i + (k - 1),
+                 lambda: (c for c in _grid(i=range(1, 8), k=range(1, 6)) if _fits(c)),
+                 equivalent=lambda i, k, s, p, a: (i, k, k - 1)),
+    Relationship(9, "transposed", dict(i=6, k=4, p=2, o=5), lambda i, k, s, p, d, a: i + (k - 1) - 2 * p,
+                 lambda: (c for c in _grid(i=range(1, 8), k=range(1, 6), p=range(4)) if _fits(c) and c["p"] < c["k"]),
+                 equivalent=lambda i, k, s, p, a: (i, k, k - p - 1)),
+    Relationship(10, "transposed", dict(i=5, k=3, p=1, o=5), lambda i, k, s, p, d, a: i,
+                 lambda: (dict(c, k=2 * c["p"] + 1) for c in _grid(i=range(1, 8), p=range(4))),
+                 equivalent=lambda i, k, s, p, a: (i, k, p)),
+    Relationship(11, "transposed", dict(i=7, k=3, p=2, o=5), lambda i, k, s, p, d, a: i - (k - 1),
+                 lambda: (dict(c, p=c["k"] - 1) for c in _grid(i=range(1, 8), k=range(1, 6))),
+                 equivalent=lambda i, k, s, p, a: (i, k, 0)),
+    Relationship(12, "transposed", dict(i=2, k=3, s=2, o=5), lambda i, k, s, p, d, a: s * (i - 1) + k,
+                 lambda: (c for c in _grid(i=range(1, 10), k=range(1, 5), s=range(2, 4))
+                          if _fits(c) and (c["i"] - c["k"]) % c["s"] == 0),
+                 equivalent=lambda i, k, s, p, a: (i + (i - 1) * (s - 1), k, k - 1)),
+    Relationship(13, "transposed", dict(i=3, k=3, s=2, p=1, o=5), lambda i, k, s, p, d, a: s * (i - 1) + k - 2 * p,
+                 lambda: (c for c in _grid(i=range(1, 9), k=range(1, 5), s=range(2, 4), p=range(3))
+                          if _fits(c) and (c["i"] + 2 * c["p"] - c["k"]) % c["s"] == 0 and c["p"] < c["k"]),
+                 equivalent=lambda i, k, s, p, a: (i + (i - 1) * (s - 1), k, k - p - 1)),
+    Relationship(14, "transposed", dict(i=3, k=3, s=2, p=1, a=1, o=6),
+                 lambda i, k, s, p, d, a: s * (i - 1) + a + k - 2 * p,
+                 lambda: (dict(c, a=(c["i"] + 2 * c["p"] - c["k"]) % c["s"])
+                          for c in _grid(i=range(1, 9), k=range(1, 5), s=range(1, 4), p=range(3))
+                          if _fits(c) and c["p"] < c["k"]),
+                 equivalent=lambda i, k, s, p, a: (i + (i - 1) * (s - 1) + a, k, k - p - 1)),
+    Relationship(15, "conv", dict(i=7, k=3, d=2, o=3),
+                 lambda i, k, s, p, d, a: math.floor((i + 2 * p - k - (k - 1) * (d - 1)) / s) + 1,
+                 lambda: (c for c in _grid(i=range(1, 9), k=range(1, 4), s=range(1, 4), p=range(3), d=range(1, 4))
+                          if _fits(c))),
+]
 
 
-def test_relationship_04_full_padding():
-    # Relationship 4 (full padding: s = 1, p = k - 1):  o = i + (k - 1)
-    # Figure 2.4: i = 5, k = 3, p = 2 -> o = 7
-    assert ct.conv_output_size(5, 3, padding=2) == 7 == 5 + (3 - 1)
-    assert ct.conv_output_size(5, 3, padding="full") == 7
-    assert torch_out_2d(5, 3, padding=2) == (7, 7)
-    for i, k in itertools.product(range(1, 8), range(1, 6)):
-        expected = i + (k - 1)
-        assert ct.conv_output_size(i, k, padding=k - 1) == expected == torch_out(i, k, p=k - 1)
-        assert ct.conv_output_size(i, k, padding="full") == expected
-    assert ct.resolve_padding("full", (3, 4), (1, 2), (1, 1)) == ((2, 2), (6, 6))
+def _sizes(rel: Relationship, c: dict) -> dict:
+    """Every size the relationship speaks of, for one layer c (i, k, s, p, d, a)."""
+    i, k, s, p, d, a = (c[n] for n in ("i", "k", "s", "p", "d", "a"))
+    if rel.kind == "conv":
+        return dict(formula=rel.formula(i, k, s, p, d, a), package=ct.conv_output_size(i, k, s, p, d),
+                    torch=torch_out(i, k, s, p, d))
+    if rel.kind == "pool":
+        return dict(formula=rel.formula(i, k, s, p, d, a), package=ct.pool_output_size(i, k, stride=s),
+                    torch=torch.nn.MaxPool1d(k, s)(torch.zeros(1, 1, i)).shape[-1])
+    i_t = ct.conv_output_size(i, k, s, p)  # the transposed layer reads the direct conv's output
+    size, kernel, padding = rel.equivalent(i_t, k, s, p, a)
+    return dict(formula=rel.formula(i_t, k, s, p, d, a), the_input=i,
+                package=ct.conv_transpose_output_size(i_t, k, s, p, a), torch=torch_out_t(i_t, k, s, p, a),
+                equivalent_direct_conv=ct.conv_output_size(size, kernel, padding=padding))
 
 
-def test_relationship_05_no_padding_strided():
-    # Relationship 5 (p = 0):  o = floor((i - k) / s) + 1
-    # Figure 2.5: i = 5, k = 3, s = 2 -> o = 2
-    assert ct.conv_output_size(5, 3, stride=2) == 2 == (5 - 3) // 2 + 1
-    assert torch_out_2d(5, 3, stride=2) == (2, 2)
-    for i, k, s in itertools.product(range(1, 10), range(1, 6), range(1, 5)):
-        if k > i:
-            continue
-        expected = math.floor((i - k) / s) + 1
-        assert ct.conv_output_size(i, k, stride=s) == expected == torch_out(i, k, s=s)
-
-
-def test_relationship_06_padded_strided():
-    # Relationship 6 (any i, k, s, p):  o = floor((i + 2p - k) / s) + 1
-    # Figure 2.6: i = 5, k = 3, s = 2, p = 1 -> o = 3;  Figure 2.7: i = 6 (same k, s, p) -> o = 3
-    assert ct.conv_output_size(5, 3, stride=2, padding=1) == 3 == (5 + 2 - 3) // 2 + 1
-    assert ct.conv_output_size(6, 3, stride=2, padding=1) == 3 == (6 + 2 - 3) // 2 + 1
-    assert torch_out_2d(5, 3, stride=2, padding=1) == (3, 3) == torch_out_2d(6, 3, stride=2, padding=1)
-    for i, k, s, p in itertools.product(range(1, 9), range(1, 6), range(1, 4), range(0, 3)):
-        if k > i + 2 * p:
-            continue
-        expected = math.floor((i + 2 * p - k) / s) + 1
-        assert ct.conv_output_size(i, k, stride=s, padding=p) == expected == torch_out(i, k, s, p)
-
-
-# ======================================================= pooling: relationship 7
-
-def test_relationship_07_pooling():
-    # Relationship 7 (pooling, no padding):  o = floor((i - k) / s) + 1
-    # Figure 3.1 / 3.2: a 3x3 pooling with stride 1 over a 5x5 input -> 3x3
-    assert ct.pool_output_size(5, 3, stride=1) == 3 == (5 - 3) // 1 + 1
-    assert tuple(torch.nn.MaxPool2d(3, 1)(torch.zeros(1, 1, 5, 5)).shape[2:]) == (3, 3)
-    for i, k, s in itertools.product(range(1, 10), range(1, 5), range(1, 4)):
-        if k > i:
-            continue
-        expected = (i - k) // s + 1
-        got_torch = torch.nn.MaxPool1d(k, s)(torch.zeros(1, 1, i)).shape[-1]
-        assert ct.pool_output_size(i, k, stride=s) == expected == got_torch
-
-
-# ======================================================= transposed: relationships 8-14
-
-def _stretched(i_t, s):
-    """Size of the input of the equivalent direct convolution: s - 1 zeros between cells."""
-    return i_t + (i_t - 1) * (s - 1)
-
-
-def test_relationship_08_transposed_no_padding_unit_stride():
-    # Relationship 8: a convolution with s = 1, p = 0 has a transposed convolution equivalent to
-    # a direct one with k' = k, s' = s, p' = k - 1:  o' = i' + (k - 1)
-    # Figure 4.1: transposing i = 4, k = 3 (o = 2): a 2x2 input gives a 4x4 output
-    assert ct.conv_transpose_output_size(2, 3) == 4 == 2 + (3 - 1)
-    assert torch_out_t_2d(2, 3) == (4, 4)
-    for i, k in itertools.product(range(1, 8), range(1, 6)):
-        if k > i:
-            continue
-        i_t = ct.conv_output_size(i, k)
-        expected = i_t + (k - 1)
-        assert expected == i  # the transposed convolution returns the input's shape
-        assert ct.conv_transpose_output_size(i_t, k) == expected == torch_out_t(i_t, k)
-        assert ct.conv_output_size(i_t, k, padding=k - 1) == expected  # the equivalent direct conv
-
-
-def test_relationship_09_transposed_zero_padding_unit_stride():
-    # Relationship 9: s = 1, padding p -> equivalent direct conv k' = k, s' = s, p' = k - p - 1:
-    #   o' = i' + (k - 1) - 2p
-    # Figure 4.2: transposing i = 5, k = 4, p = 2 (o = 6): a 6x6 input gives 5x5
-    assert ct.conv_transpose_output_size(6, 4, padding=2) == 5 == 6 + (4 - 1) - 2 * 2
-    assert torch_out_t_2d(6, 4, padding=2) == (5, 5)
-    for i, k, p in itertools.product(range(1, 8), range(1, 6), range(0, 4)):
-        if k > i + 2 * p or p > k - 1:
-            continue
-        i_t = ct.conv_output_size(i, k, padding=p)
-        expected = i_t + (k - 1) - 2 * p
-        assert expected == i
-        assert ct.conv_transpose_output_size(i_t, k, padding=p) == expected == torch_out_t(i_t, k, p=p)
-        assert ct.conv_output_size(i_t, k, padding=k - p - 1) == expected
-
-
-def test_relationship_10_transposed_half_padding():
-    # Relationship 10: half padding (k = 2n + 1, s = 1, p = n) -> k' = k, s' = s, p' = p:  o' = i'
-    # Figure 4.3: transposing i = 5, k = 3, p = 1: 5x5 -> 5x5
-    assert ct.conv_transpose_output_size(5, 3, padding=1) == 5
-    assert torch_out_t_2d(5, 3, padding=1) == (5, 5)
-    for i_t, n in itertools.product(range(1, 8), range(0, 4)):
-        k = 2 * n + 1
-        assert ct.conv_transpose_output_size(i_t, k, padding=n) == i_t == torch_out_t(i_t, k, p=n)
-        assert ct.conv_output_size(i_t, k, padding=n) == i_t
-
-
-def test_relationship_11_transposed_full_padding():
-    # Relationship 11: full padding (s = 1, p = k - 1) -> k' = k, s' = s, p' = 0:  o' = i' - (k - 1)
-    # Figure 4.4: transposing i = 5, k = 3, p = 2 (o = 7): 7x7 -> 5x5
-    assert ct.conv_transpose_output_size(7, 3, padding=2) == 5 == 7 - (3 - 1)
-    assert torch_out_t_2d(7, 3, padding=2) == (5, 5)
-    for i, k in itertools.product(range(1, 8), range(1, 6)):
-        i_t = ct.conv_output_size(i, k, padding=k - 1)
-        expected = i_t - (k - 1)
-        assert expected == i
-        assert ct.conv_transpose_output_size(i_t, k, padding=k - 1) == expected == torch_out_t(i_t, k, p=k - 1)
-        assert ct.conv_output_size(i_t, k, padding=0) == expected
-
-
-def test_relationship_12_transposed_no_padding_strided():
-    # Relationship 12: p = 0, stride s, (i - k) a multiple of s -> the transposed conv is a direct
-    # conv over the input stretched with s - 1 zeros between cells, k' = k, s' = 1, p' = k - 1:
-    #   o' = s (i' - 1) + k
-    # Figure 4.5: transposing i = 5, k = 3, s = 2 (o = 2): 2x2 -> 5x5
-    assert ct.conv_transpose_output_size(2, 3, stride=2) == 5 == 2 * (2 - 1) + 3
-    assert torch_out_t_2d(2, 3, stride=2) == (5, 5)
-    for i, k, s in itertools.product(range(1, 10), range(1, 5), range(2, 4)):
-        if k > i or (i - k) % s:
-            continue
-        i_t = ct.conv_output_size(i, k, stride=s)
-        expected = s * (i_t - 1) + k
-        assert expected == i
-        assert ct.conv_transpose_output_size(i_t, k, stride=s) == expected == torch_out_t(i_t, k, s)
-        stretched = ct.insert_zeros(np.ones(i_t), s).shape[0]
-        assert stretched == _stretched(i_t, s)
-        assert ct.conv_output_size(stretched, k, padding=k - 1) == expected
-
-
-def test_relationship_13_transposed_padded_strided():
-    # Relationship 13: padding p, stride s, (i + 2p - k) a multiple of s -> direct conv over the
-    # stretched input with k' = k, s' = 1, p' = k - p - 1:  o' = s (i' - 1) + k - 2p
-    # Figure 4.6: transposing i = 5, k = 3, s = 2, p = 1 (o = 3): 3x3 -> 5x5
-    assert ct.conv_transpose_output_size(3, 3, stride=2, padding=1) == 5 == 2 * (3 - 1) + 3 - 2 * 1
-    assert torch_out_t_2d(3, 3, stride=2, padding=1) == (5, 5)
-    for i, k, s, p in itertools.product(range(1, 9), range(1, 5), range(2, 4), range(0, 3)):
-        if k > i + 2 * p or (i + 2 * p - k) % s or p > k - 1:
-            continue
-        i_t = ct.conv_output_size(i, k, stride=s, padding=p)
-        expected = s * (i_t - 1) + k - 2 * p
-        assert expected == i
-        assert ct.conv_transpose_output_size(i_t, k, stride=s, padding=p) == expected == torch_out_t(i_t, k, s, p)
-        assert ct.conv_output_size(_stretched(i_t, s), k, padding=k - p - 1) == expected
-
-
-def test_relationship_14_transposed_any():
-    # Relationship 14: any i, k, s, p; a = (i + 2p - k) mod s -> direct conv over the stretched
-    # input with a extra zeros at the end, k' = k, s' = 1, p' = k - p - 1:
-    #   o' = s (i' - 1) + a + k - 2p
-    # Figure 4.7: transposing i = 6, k = 3, s = 2, p = 1 (o = 3) with a = 1: 3x3 -> 6x6
-    a = (6 + 2 * 1 - 3) % 2
-    assert a == 1
-    assert ct.conv_transpose_output_size(3, 3, stride=2, padding=1, output_padding=a) == 6 == 2 * 2 + 1 + 3 - 2
-    assert torch_out_t_2d(3, 3, stride=2, padding=1, output_padding=1) == (6, 6)
-    for i, k, s, p in itertools.product(range(1, 9), range(1, 5), range(1, 4), range(0, 3)):
-        if k > i + 2 * p or p > k - 1:
-            continue
-        a = (i + 2 * p - k) % s
-        i_t = ct.conv_output_size(i, k, stride=s, padding=p)
-        expected = s * (i_t - 1) + a + k - 2 * p
-        assert expected == i
-        got = ct.conv_transpose_output_size(i_t, k, stride=s, padding=p, output_padding=a)
-        assert got == expected == torch_out_t(i_t, k, s, p, a)
-        assert ct.conv_output_size(_stretched(i_t, s) + a, k, padding=k - p - 1) == expected
-
-
-# ======================================================= dilation: relationship 15
-
-def test_relationship_15_dilated():
-    # Relationship 15 (dilation d; effective kernel k^ = k + (k - 1)(d - 1)):
-    #   o = floor((i + 2p - k - (k - 1)(d - 1)) / s) + 1
-    # Figure 5.1: i = 7, k = 3, d = 2, s = 1, p = 0 -> o = 3
-    assert ct.conv_output_size(7, 3, dilation=2) == 3 == (7 - 3 - 2 * 1) // 1 + 1
-    assert torch_out_2d(7, 3, dilation=2) == (3, 3)
-    for i, k, s, p, d in itertools.product(range(1, 9), range(1, 4), range(1, 4), range(0, 3), range(1, 4)):
-        if k + (k - 1) * (d - 1) > i + 2 * p:
-            continue
-        expected = math.floor((i + 2 * p - k - (k - 1) * (d - 1)) / s) + 1
-        assert ct.conv_output_size(i, k, stride=s, padding=p, dilation=d) == expected == torch_out(i, k, s, p, d)
+@pytest.mark.parametrize("rel", RELATIONSHIPS, ids=lambda r: f"relationship-{r.number:02d}")
+def test_dumoulin_visin_relationship(rel):
+    fig = dict(dict(s=1, p=0, d=1, a=0), **rel.figure)
+    o = fig.pop("o")
+    if rel.kind == "transposed":   # the figure gives the transposed layer's own input i'
+        assert rel.formula(**{n: fig[n] for n in ("i", "k", "s", "p", "d", "a")}) == o
+        assert ct.conv_transpose_output_size(fig["i"], fig["k"], fig["s"], fig["p"], fig["a"]) == o
+        assert torch_out_t(fig["i"], fig["k"], fig["s"], fig["p"], fig["a"]) == o
+    else:
+        assert _sizes(rel, fig) == dict(formula=o, package=o, torch=o)
+    cases = list(rel.cases())
+    assert len(cases) >= 10
+    for c in cases:
+        sizes = _sizes(rel, c)
+        assert len(set(sizes.values())) == 1, (c, sizes)
+        if rel.alias:
+            assert ct.conv_output_size(c["i"], c["k"], padding=rel.alias) == sizes["package"]
+            if rel.alias == "same":
+                assert torch_out(c["i"], c["k"], p="same") == sizes["package"]
 
 
 def test_transposed_output_size_with_dilation_and_output_padding_matches_torch():
@@ -332,8 +216,21 @@ def test_resolve_padding_other_modes():
     assert ct.resolve_padding((1, 0, 3), (3, 3, 3), (1, 1, 1), (1, 1, 1)) == ((1, 1), (0, 0), (3, 3))
     with pytest.raises(ValueError, match="padding='same' needs stride=1"):
         ct.resolve_padding("same", (3,), (1,), (2,))
-    with pytest.raises(TypeError, match="padding must be an int or a tuple"):
-        ct.resolve_padding("valid", (3,), (1,), (1,), allow_modes=False)
+    with pytest.raises(TypeError, match=r"padding must be an int, a tuple of 1 ints or of 1 \(before, after\) "
+                                        r"pairs for a transposed convolution, got the string 'valid'"):
+        ct.resolve_padding("valid", (3,), (1,), (1,), transposed=True)
+
+
+def test_resolve_padding_causal_and_pairs():
+    # causal: the whole d(k - 1) before, nothing after (WaveNet's left padding)
+    assert ct.resolve_padding("causal", (3, 2), (2, 4), (1, 1)) == ((4, 0), (4, 0))
+    # explicit (before, after) pairs, mixed with plain ints
+    assert ct.resolve_padding(((2, 0), 1), (3, 3), (1, 1), (1, 1)) == ((2, 0), (1, 1))
+    assert ct.conv_output_size(5, 3, padding=((2, 0),)) == 5 == 5 + 2 - 3 + 1
+    with pytest.raises(ValueError, match=r"padding=\(\(2, -1\), 1\) must be >= 0"):
+        ct.resolve_padding(((2, -1), 1), (3, 3), (1, 1), (1, 1))
+    with pytest.raises(TypeError, match=r"got an item \(1, 2, 3\)"):
+        ct.resolve_padding(((1, 2, 3), 1), (3, 3), (1, 1), (1, 1))
 
 
 def test_effective_kernel_size():

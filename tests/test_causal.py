@@ -14,20 +14,18 @@ import torch.nn.functional as F
 
 from convtutor.conv import causal_conv1d
 
+from _torch_support import TOL, tt
+
 torch.set_num_threads(1)
-
-TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
-
 
 def torch_causal(x, w, b=None, dilation=1, groups=1):
     """conv1d of torch on the input padded with d(k-1) zeros on the left only."""
     left = dilation * (w.shape[-1] - 1)
-    xt = torch.from_numpy(np.array(x))
+    xt = tt(x)
     if xt.ndim == 2:
         xt = xt[None]
     with torch.no_grad():
-        out = F.conv1d(F.pad(xt, (left, 0)), torch.from_numpy(np.array(w)),
-                       None if b is None else torch.from_numpy(np.array(b)), dilation=dilation, groups=groups)
+        out = F.conv1d(F.pad(xt, (left, 0)), tt(w), tt(b), dilation=dilation, groups=groups)
     out = out.numpy()
     return out if np.ndim(x) == 3 else out[0]
 

@@ -7,7 +7,6 @@ formula written out in the test), never from convtutor itself.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -16,7 +15,7 @@ import torch.nn.functional as F
 
 import convtutor as ct
 
-from _torch_support import TOL, tt
+from _torch_support import CONV_CASES, TOL, tt, torch_conv
 
 torch.set_num_threads(1)
 
@@ -24,81 +23,9 @@ torch.set_num_threads(1)
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 
 CONV = {1: ct.conv1d, 2: ct.conv2d, 3: ct.conv3d}
-TORCH_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 
 
-def torch_conv(nd, x, w, b=None, **kw):
-    with torch.no_grad():
-        return TORCH_CONV[nd](tt(x), tt(w), tt(b), **kw).numpy()
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    nd: int
-    n: int | None  # batch size; None means an unbatched input (C_in, *spatial)
-    c_in: int
-    c_out: int
-    size: tuple
-    kernel: tuple
-    stride: object = 1
-    padding: object = 0
-    dilation: object = 1
-    groups: int = 1
-    bias: bool = False
-
-    def kwargs(self):
-        return dict(stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups)
-
-    def arrays(self, rng, dtype=np.float64):
-        xshape = ((self.n,) if self.n is not None else ()) + (self.c_in, *self.size)
-        x = rng.standard_normal(xshape).astype(dtype)
-        w = rng.standard_normal((self.c_out, self.c_in // self.groups, *self.kernel)).astype(dtype)
-        b = rng.standard_normal(self.c_out).astype(dtype) if self.bias else None
-        return x, w, b
-
-
-CASES = [
-    # ---- 1-D
-    Case("1d-basic", 1, 2, 3, 4, (10,), (3,)),
-    Case("1d-stride2-pad1-dil2-bias", 1, 2, 3, 2, (11,), (3,), stride=2, padding=1, dilation=2, bias=True),
-    Case("1d-groups2", 1, 2, 4, 6, (9,), (2,), groups=2, bias=True),
-    Case("1d-depthwise", 1, 2, 3, 3, (8,), (3,), stride=2, padding=1, groups=3),
-    Case("1d-depthwise-multiplier2", 1, 1, 3, 6, (8,), (3,), groups=3, bias=True),
-    Case("1d-same-even-k4", 1, 2, 2, 3, (7,), (4,), padding="same"),
-    Case("1d-same-k2-dil3", 1, 1, 2, 2, (6,), (2,), padding="same", dilation=3),
-    Case("1d-valid", 1, 2, 2, 2, (6,), (4,), padding="valid", bias=True),
-    Case("1d-unbatched", 1, None, 3, 2, (7,), (3,), padding=2, bias=True),
-    Case("1d-stride-bigger-than-kernel", 1, 1, 1, 1, (10,), (2,), stride=3),
-    Case("1d-kernel-equals-input", 1, 3, 2, 2, (5,), (5,)),
-    # ---- 2-D
-    Case("2d-basic", 2, 2, 3, 4, (6, 7), (3, 3)),
-    Case("2d-article-5x5-s2", 2, 1, 1, 1, (5, 5), (3, 3), stride=2),
-    Case("2d-asym-stride-pad-dil", 2, 2, 2, 3, (9, 8), (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2)),
-    Case("2d-asym-2", 2, 1, 3, 2, (7, 10), (2, 3), stride=(1, 3), padding=(0, 2), dilation=(2, 1), bias=True),
-    Case("2d-groups2-bias", 2, 2, 4, 6, (6, 6), (3, 3), padding=1, groups=2, bias=True),
-    Case("2d-groups3", 2, 1, 6, 3, (5, 6), (2, 2), stride=2, groups=3),
-    Case("2d-depthwise", 2, 2, 4, 4, (7, 7), (3, 3), stride=2, padding=1, groups=4, bias=True),
-    Case("2d-depthwise-dilated", 2, 1, 3, 3, (8, 7), (3, 2), dilation=(2, 1), padding=(2, 0), groups=3),
-    Case("2d-depthwise-multiplier2", 2, 2, 2, 4, (5, 5), (3, 3), groups=2),
-    Case("2d-same-even-4x2-dil", 2, 2, 2, 3, (7, 6), (4, 2), padding="same", dilation=(1, 3)),
-    Case("2d-same-odd", 2, 1, 3, 2, (5, 5), (3, 3), padding="same", bias=True),
-    Case("2d-same-depthwise-even", 2, 1, 3, 3, (5, 6), (2, 2), padding="same", groups=3),
-    Case("2d-valid", 2, 2, 2, 2, (5, 6), (3, 4), padding="valid"),
-    Case("2d-unbatched", 2, None, 3, 4, (6, 5), (3, 3), stride=2, padding=1, bias=True),
-    Case("2d-unbatched-depthwise", 2, None, 3, 3, (6, 5), (3, 3), groups=3),
-    Case("2d-pointwise-1x1", 2, 3, 5, 2, (4, 4), (1, 1), bias=True),
-    Case("2d-kernel-equals-input", 2, 2, 2, 3, (4, 3), (4, 3)),
-    Case("2d-big-padding", 2, 1, 1, 2, (2, 3), (3, 3), padding=(3, 2)),
-    Case("2d-list-args", 2, 1, 2, 2, (6, 6), (3, 3), stride=[2, 1], padding=[1, 0], dilation=[1, 2]),
-    # ---- 3-D
-    Case("3d-basic", 3, 2, 2, 3, (4, 5, 4), (3, 3, 3)),
-    Case("3d-asym", 3, 1, 2, 2, (6, 5, 7), (2, 3, 2), stride=(1, 2, 3), padding=(0, 1, 2), dilation=(2, 1, 1)),
-    Case("3d-groups2-bias", 3, 1, 4, 2, (4, 4, 4), (2, 2, 2), padding=1, groups=2, bias=True),
-    Case("3d-depthwise", 3, 2, 3, 3, (5, 4, 4), (3, 3, 3), stride=2, padding=1, groups=3),
-    Case("3d-same-even", 3, 1, 2, 2, (4, 5, 6), (2, 3, 4), padding="same"),
-    Case("3d-valid-unbatched", 3, None, 2, 3, (4, 4, 5), (2, 2, 3), padding="valid", bias=True),
-]
+CASES = CONV_CASES
 IDS = [c.id for c in CASES]
 
 

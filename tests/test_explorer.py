@@ -165,7 +165,7 @@ def test_static_explorer_validation():
         static_explorer("pool")
     with pytest.raises(ValueError, match="stride=9 must lie in its slider range"):
         static_explorer(stride=9)
-    with pytest.raises(ValueError, match="more than the padded input size 2"):
+    with pytest.raises(ValueError, match=r"more than the padded input size = input_size \+ padding = 2"):
         static_explorer(input=2, kernel=5)
     with pytest.raises(ValueError, match="output_padding=2 must be smaller than stride"):
         static_explorer("transposed", stride=2, output_padding=2)

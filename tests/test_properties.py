@@ -14,21 +14,16 @@ from hypothesis import strategies as st
 
 import convtutor as ct
 
+from _torch_support import TOL, TORCH_CONV, TORCH_CONV_T, tt
+
 torch.set_num_threads(1)
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 
 CONV = {1: ct.conv1d, 2: ct.conv2d, 3: ct.conv3d}
 CONV_T = {1: ct.conv_transpose1d, 2: ct.conv_transpose2d, 3: ct.conv_transpose3d}
-TORCH_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-TORCH_CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
-TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
 KMAX = {1: 4, 2: 3, 3: 2}   # keep the 3-D cases small
 EXTRA = {1: 5, 2: 3, 3: 2}  # input cells beyond the smallest valid size
-
-
-def tt(a):
-    return None if a is None else torch.from_numpy(np.array(a))
 
 
 def _maybe_int(draw, values):

@@ -15,16 +15,20 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _torch_support import t64
+from convtutor.arithmetic import (
+    depthwise_separable_macs,
+    depthwise_separable_parameters,
+    mobilenet_cost_ratio,
+    spatially_separable_macs,
+)
 from convtutor.separable import (
     LowRankApproximation,
     depthwise_conv2d,
     depthwise_separable_conv2d,
-    depthwise_separable_macs,
-    depthwise_separable_parameters,
     is_separable,
     kernel_rank,
     low_rank_approximation,
-    mobilenet_cost_ratio,
     pointwise_conv2d,
     separate,
     spatially_separable_conv2d,
@@ -33,10 +37,6 @@ from convtutor.separable import (
 SOBEL_X = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]])
 SOBEL_Y = SOBEL_X.T
 LAPLACIAN = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]])
-
-
-def t(a) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64))
 
 
 def random_rank(rng, shape, rank) -> np.ndarray:
@@ -114,7 +114,7 @@ def test_zero_kernel():
 def test_full_rank_kernels_are_not_separable(rng, rank):
     kernel = random_rank(rng, (5, 4), rank)
     assert kernel_rank(kernel) == rank
-    assert int(torch.linalg.matrix_rank(t(kernel))) == rank   # independent check of the construction
+    assert int(torch.linalg.matrix_rank(t64(kernel))) == rank   # independent check of the construction
     assert not is_separable(kernel)
     with pytest.raises(ValueError, match=rf"rank is {rank}\b"):
         separate(kernel)
@@ -132,7 +132,7 @@ def test_tolerance_accepts_nearly_separable(rng):
     assert is_separable(kernel, tol=1e-4)
     column, row = separate(kernel, tol=1e-4)
     # the factors are the best rank-1 approximation (Eckart-Young): torch's SVD gives it too
-    u, s, vh = torch.linalg.svd(t(kernel))
+    u, s, vh = torch.linalg.svd(t64(kernel))
     best = (s[0] * torch.outer(u[:, 0], vh[0])).numpy()
     np.testing.assert_allclose(np.outer(column, row), best, atol=1e-12)
     assert kernel_rank(kernel, tol=0.0) == 4
@@ -144,16 +144,16 @@ def test_tolerance_accepts_nearly_separable(rng):
 @pytest.mark.parametrize("shape", [(3, 3), (5, 5), (4, 7)])
 def test_low_rank_error_matches_eckart_young(rng, shape):
     kernel = rng.standard_normal(shape)
-    sv = torch.linalg.svdvals(t(kernel)).numpy()
+    sv = torch.linalg.svdvals(t64(kernel)).numpy()
     for r in range(1, min(shape) + 1):
         result = low_rank_approximation(kernel, r)
         assert isinstance(result, LowRankApproximation)
-        expected = math.sqrt(float(np.sum(sv[r:] ** 2))) / float(torch.linalg.norm(t(kernel)))
+        expected = math.sqrt(float(np.sum(sv[r:] ** 2))) / float(torch.linalg.norm(t64(kernel)))
         assert result.relative_error == pytest.approx(expected, rel=1e-9, abs=1e-12)
         assert result.approximation.shape == shape
         assert result.columns.shape == (shape[0], r) and result.rows.shape == (r, shape[1])
         np.testing.assert_allclose(result.columns @ result.rows, result.approximation, atol=1e-12)
-        assert int(torch.linalg.matrix_rank(t(result.approximation))) == r
+        assert int(torch.linalg.matrix_rank(t64(result.approximation))) == r
         # direct definition of the error
         direct = np.linalg.norm(kernel - result.approximation) / np.linalg.norm(kernel)
         assert result.relative_error == pytest.approx(direct, rel=1e-9, abs=1e-12)
@@ -190,7 +190,7 @@ def test_sum_of_separable_convs_equals_low_rank_conv(rng):
         spatially_separable_conv2d(x, result.columns[:, i], result.rows[i], padding=2) for i in range(2)
     )
     weight = np.broadcast_to(result.approximation, (3, 1, 5, 5))
-    expected = F.conv2d(t(x), t(weight), padding=2, groups=3).numpy()
+    expected = F.conv2d(t64(x), t64(weight), padding=2, groups=3).numpy()
     np.testing.assert_allclose(total, expected, atol=1e-10)
 
 
@@ -219,7 +219,7 @@ def test_spatially_separable_matches_torch(rng, kwargs, kernel_shape):
     out = spatially_separable_conv2d(x, column, row, **kwargs)
     # one torch conv with the outer-product kernel, the same for every channel
     weight = np.tile(np.outer(column, row), (c, 1, 1, 1))
-    expected = F.conv2d(t(x), t(weight), groups=c, **kwargs).numpy()
+    expected = F.conv2d(t64(x), t64(weight), groups=c, **kwargs).numpy()
     assert out.shape == expected.shape
     np.testing.assert_allclose(out, expected, atol=1e-10)
     # two torch convs: (kH x 1) then (1 x kW)
@@ -233,9 +233,9 @@ def test_spatially_separable_matches_torch(rng, kwargs, kernel_shape):
     else:
         p = (p, p) if isinstance(p, int) else p
         p1, p2 = (p[0], 0), (0, p[1])
-    wc = t(np.tile(column.reshape(1, 1, -1, 1), (c, 1, 1, 1)))
-    wr = t(np.tile(row.reshape(1, 1, 1, -1), (c, 1, 1, 1)))
-    h = F.conv2d(t(x), wc, stride=(s[0], 1), padding=p1, dilation=(d[0], 1), groups=c)
+    wc = t64(np.tile(column.reshape(1, 1, -1, 1), (c, 1, 1, 1)))
+    wr = t64(np.tile(row.reshape(1, 1, 1, -1), (c, 1, 1, 1)))
+    h = F.conv2d(t64(x), wc, stride=(s[0], 1), padding=p1, dilation=(d[0], 1), groups=c)
     two = F.conv2d(h, wr, stride=(1, s[1]), padding=p2, dilation=(1, d[1]), groups=c).numpy()
     np.testing.assert_allclose(out, two, atol=1e-10)
 
@@ -244,7 +244,7 @@ def test_spatially_separable_full_padding_and_unbatched(rng):
     x = rng.standard_normal((2, 6, 7))
     column, row = np.array([1.0, 2.0, 1.0]), np.array([1.0, 0.0, -1.0])
     out = spatially_separable_conv2d(x, column, row, padding="full")
-    expected = F.conv2d(t(x[None]), t(np.tile(SOBEL_X, (2, 1, 1, 1))), padding=2, groups=2).numpy()[0]
+    expected = F.conv2d(t64(x[None]), t64(np.tile(SOBEL_X, (2, 1, 1, 1))), padding=2, groups=2).numpy()[0]
     assert out.shape == (2, 8, 9)
     np.testing.assert_allclose(out, expected, atol=1e-12)
 
@@ -283,7 +283,7 @@ def test_depthwise_separable_matches_torch_modules(rng, c, m, o, k, bias, kwargs
     module = torch_separable(c, m, o, k, bias, **kwargs)
     with torch.no_grad():                       # fresh random weights, copied into the modules
         for p in module.parameters():
-            p.copy_(t(rng.standard_normal(tuple(p.shape))))
+            p.copy_(t64(rng.standard_normal(tuple(p.shape))))
     depth, point = module[0], module[1]
     dw = depth.weight.detach().numpy()
     pw = point.weight.detach().numpy()
@@ -291,8 +291,8 @@ def test_depthwise_separable_matches_torch_modules(rng, c, m, o, k, bias, kwargs
     pb = point.bias.detach().numpy() if bias else None
     x = rng.standard_normal((2, c, 9, 10))
     with torch.no_grad():
-        hidden = depth(t(x)).numpy()
-        expected = module(t(x)).numpy()
+        hidden = depth(t64(x)).numpy()
+        expected = module(t64(x)).numpy()
     np.testing.assert_allclose(depthwise_conv2d(x, dw, db, **kwargs), hidden, atol=1e-10)
     np.testing.assert_allclose(pointwise_conv2d(hidden, pw, pb), expected, atol=1e-10)
     np.testing.assert_allclose(pointwise_conv2d(hidden, pw[:, :, 0, 0], pb), expected, atol=1e-10)
@@ -420,7 +420,7 @@ def test_rank_validation():
 
 def test_spatially_separable_validation():
     x = np.ones((2, 6, 6))
-    with pytest.raises(ValueError, match=r"input must be a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) array, got a 2-D"):
+    with pytest.raises(ValueError, match=r"input must be 3-D \(C, H, W\) or 4-D \(N, C, H, W\), got 2-D"):
         spatially_separable_conv2d(np.ones((6, 6)), [1, 2, 1], [1, 0, -1])
     with pytest.raises(ValueError, match=r"column must be a 1-D array, got a 2-D array"):
         spatially_separable_conv2d(x, [[1, 2, 1]], [1, 0, -1])
@@ -434,7 +434,7 @@ def test_spatially_separable_validation():
         spatially_separable_conv2d(x, [1, 2, 1], [1, 0, -1], padding=-1)
     with pytest.raises(ValueError, match=r"padding='same' needs stride=1"):
         spatially_separable_conv2d(x, [1, 2, 1], [1, 0, -1], padding="same", stride=2)
-    with pytest.raises(ValueError, match=r"spatially_separable_conv2d: .*dilated kernel size 9.*larger than the padded input"):
+    with pytest.raises(ValueError, match=r"kernel_size=3 with dilation=4 spans d\*\(k-1\)\+1 = 9 cells, more than the padded input"):
         spatially_separable_conv2d(x, [1, 2, 1], [1, 0, -1], dilation=4)
     with pytest.raises(TypeError, match=r"dilation must be an int or a tuple of 2 ints"):
         spatially_separable_conv2d(x, [1, 2, 1], [1, 0, -1], dilation=1.5)
@@ -442,7 +442,7 @@ def test_spatially_separable_validation():
 
 def test_depthwise_validation():
     x = np.ones((1, 3, 6, 6))
-    with pytest.raises(ValueError, match=r"depthwise_conv2d: weight.shape\[1\]=3 must be 1"):
+    with pytest.raises(ValueError, match=r"weight.shape\[1\]=3 must be 1"):
         depthwise_conv2d(x, np.ones((3, 3, 3, 3)))
     with pytest.raises(ValueError, match=r"weight.shape\[0\]=4 must be a positive multiple of in_channels=3"):
         depthwise_conv2d(x, np.ones((4, 1, 3, 3)))
@@ -450,7 +450,7 @@ def test_depthwise_validation():
         depthwise_conv2d(x, np.ones((3, 3, 3)))
     with pytest.raises(ValueError, match=r"bias must have shape \(3,\)"):
         depthwise_conv2d(x, np.ones((3, 1, 3, 3)), bias=np.ones(4))
-    with pytest.raises(ValueError, match=r"input must be a 3-D .* got a 5-D"):
+    with pytest.raises(ValueError, match=r"input must be 3-D .* got 5-D"):
         depthwise_conv2d(np.ones((1, 1, 3, 6, 6)), np.ones((3, 1, 3, 3)))
     with pytest.raises(TypeError, match=r"input must be a real numeric array"):
         depthwise_conv2d(np.ones((3, 6, 6), dtype=bool), np.ones((3, 1, 3, 3)))
@@ -462,9 +462,9 @@ def test_pointwise_validation():
         pointwise_conv2d(x, np.ones((5, 3, 3, 3)))
     with pytest.raises(ValueError, match=r"weight must be a 2-D \(C_out, C_in\) or 4-D .* got a 3-D"):
         pointwise_conv2d(x, np.ones((5, 3, 1)))
-    with pytest.raises(ValueError, match=r"pointwise_conv2d: weight.shape\[1\]=2 times groups=1 must equal in_channels=3"):
+    with pytest.raises(ValueError, match=r"weight.shape\[1\]=2 times groups=1 must equal in_channels=3"):
         pointwise_conv2d(x, np.ones((5, 2)))
-    with pytest.raises(ValueError, match=r"pointwise_conv2d: bias must have shape \(5,\)"):
+    with pytest.raises(ValueError, match=r"^bias must have shape \(5,\)"):
         pointwise_conv2d(x, np.ones((5, 3)), bias=np.ones(3))
 
 
@@ -474,7 +474,7 @@ def test_depthwise_separable_validation():
         depthwise_separable_conv2d(x, np.ones((6, 1, 3, 3)), np.ones((4, 3)))
     with pytest.raises(ValueError, match=r"pointwise_weight must have a 1x1 kernel"):
         depthwise_separable_conv2d(x, np.ones((3, 1, 3, 3)), np.ones((4, 3, 3, 3)))
-    with pytest.raises(ValueError, match=r"depthwise_conv2d: weight.shape\[1\]=3 must be 1"):
+    with pytest.raises(ValueError, match=r"weight.shape\[1\]=3 must be 1"):
         depthwise_separable_conv2d(x, np.ones((3, 3, 3, 3)), np.ones((4, 3)))
 
 
@@ -513,3 +513,26 @@ def test_inputs_not_modified(rng):
     depthwise_separable_conv2d(x, dw, pw)
     for a, b in zip((x, kernel, dw, pw), copies):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("c, k, size, kw", [
+    (1, 3, (5, 5), dict(padding=1)),
+    (3, (3, 5), (9, 8), dict(stride=(2, 1), padding=(1, 2))),
+    (2, 7, (16, 12), dict(stride=2, dilation=(1, 2), padding=3)),
+    (4, (1, 3), (6, 6), {}),
+])
+def test_spatially_separable_macs_counted_by_torch(c, k, size, kw):
+    """The two passes run as real torch convolutions; torch's own FLOP counter gives 2 x the MACs."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    kh, kw_ = (k, k) if isinstance(k, int) else k
+    stride = kw.get("stride", 1)
+    dilation = kw.get("dilation", 1)
+    padding = kw.get("padding", 0)
+    pair = lambda v: (v, v) if isinstance(v, int) else v  # noqa: E731
+    (sy, sx), (dy, dx), (py, px) = pair(stride), pair(dilation), pair(padding)
+    x = torch.zeros(1, c, *size)
+    with FlopCounterMode(display=False) as counter:
+        h = F.conv2d(x, torch.zeros(c, 1, kh, 1), stride=(sy, 1), padding=(py, 0), dilation=(dy, 1), groups=c)
+        F.conv2d(h, torch.zeros(c, 1, 1, kw_), stride=(1, sx), padding=(0, px), dilation=(1, dx), groups=c)
+    assert spatially_separable_macs(c, k, size, **kw) == counter.get_total_flops() // 2

@@ -7,7 +7,6 @@ transposed convolution is the gradient of the convolution), from the adjoint ide
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -16,14 +15,12 @@ import torch.nn.functional as F
 
 import convtutor as ct
 
-from _torch_support import TOL, tt
+from _torch_support import TOL, TORCH_CONV, TORCH_CONV_T, TRANSPOSED_CASES, tt, torch_conv_t
 
 torch.set_num_threads(1)
 
 CONV = {1: ct.conv1d, 2: ct.conv2d, 3: ct.conv3d}
 CONV_T = {1: ct.conv_transpose1d, 2: ct.conv_transpose2d, 3: ct.conv_transpose3d}
-TORCH_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-TORCH_CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 VIEWS = {
     "scatter": ct.conv_transpose_scatter,
     "as_conv": ct.conv_transpose_as_conv,
@@ -31,76 +28,7 @@ VIEWS = {
 }
 
 
-def torch_conv_t(nd, x, w, b=None, **kw):
-    with torch.no_grad():
-        return TORCH_CONV_T[nd](tt(x), tt(w), tt(b), **kw).numpy()
-
-
-@dataclass(frozen=True)
-class TCase:
-    id: str
-    nd: int
-    n: int | None  # None: unbatched input
-    c_in: int
-    c_out: int
-    size: tuple
-    kernel: tuple
-    stride: object = 1
-    padding: object = 0
-    output_padding: object = 0
-    dilation: object = 1
-    groups: int = 1
-    bias: bool = False
-
-    def kwargs(self):
-        return dict(stride=self.stride, padding=self.padding, output_padding=self.output_padding,
-                    groups=self.groups, dilation=self.dilation)
-
-    def arrays(self, rng, dtype=np.float64):
-        xshape = ((self.n,) if self.n is not None else ()) + (self.c_in, *self.size)
-        x = rng.standard_normal(xshape).astype(dtype)
-        w = rng.standard_normal((self.c_in, self.c_out // self.groups, *self.kernel)).astype(dtype)
-        b = rng.standard_normal(self.c_out).astype(dtype) if self.bias else None
-        return x, w, b
-
-
-CASES = [
-    # ---- 1-D
-    TCase("1d-basic", 1, 2, 3, 2, (4,), (3,)),
-    TCase("1d-s2-op1", 1, 2, 2, 3, (4,), (3,), stride=2, output_padding=1, bias=True),
-    TCase("1d-s3-p1-op2", 1, 1, 2, 2, (3,), (4,), stride=3, padding=1, output_padding=2),
-    TCase("1d-s1-d2-op1", 1, 2, 2, 2, (4,), (3,), stride=1, dilation=2, output_padding=1, bias=True),
-    TCase("1d-k1-s2-op1-bias", 1, 1, 1, 2, (3,), (1,), stride=2, output_padding=1, bias=True),
-    TCase("1d-groups2", 1, 2, 4, 6, (5,), (2,), stride=2, groups=2, bias=True),
-    TCase("1d-depthwise", 1, 1, 3, 3, (5,), (3,), stride=2, padding=1, groups=3),
-    TCase("1d-padding-to-one-cell", 1, 1, 2, 2, (3,), (3,), padding=2),
-    TCase("1d-unbatched", 1, None, 2, 3, (4,), (3,), stride=2, padding=1, output_padding=1, bias=True),
-    # ---- 2-D
-    TCase("2d-article-2x2-to-5x5", 2, 1, 1, 1, (2, 2), (3, 3), stride=2),
-    TCase("2d-basic", 2, 2, 3, 2, (3, 4), (3, 3), bias=True),
-    TCase("2d-asym", 2, 2, 2, 3, (3, 4), (3, 2), stride=(2, 3), padding=(1, 0), output_padding=(1, 2),
-          dilation=(1, 2)),
-    TCase("2d-asym-2", 2, 1, 2, 2, (4, 3), (2, 3), stride=(1, 2), padding=(0, 2), output_padding=(0, 1),
-          dilation=(3, 1), bias=True),
-    TCase("2d-groups3-bias", 2, 2, 3, 6, (3, 3), (3, 3), stride=2, padding=1, output_padding=1, groups=3,
-          bias=True),
-    TCase("2d-groups2", 2, 1, 4, 2, (4, 3), (2, 2), stride=2, groups=2),
-    TCase("2d-depthwise", 2, 2, 3, 3, (4, 4), (3, 3), stride=2, padding=1, groups=3),
-    TCase("2d-s1-d2-op1", 2, 1, 2, 2, (3, 3), (3, 3), stride=1, dilation=2, output_padding=1),
-    TCase("2d-s2-d3-op2", 2, 1, 2, 1, (3, 2), (2, 2), stride=2, dilation=3, output_padding=2, bias=True),
-    TCase("2d-k4x2-s2-p1", 2, 2, 2, 2, (3, 4), (4, 2), stride=2, padding=1),
-    TCase("2d-k1-s3", 2, 1, 2, 1, (3, 2), (1, 1), stride=3, output_padding=(2, 1)),
-    TCase("2d-unbatched", 2, None, 2, 4, (3, 3), (3, 3), stride=2, padding=1, output_padding=1, bias=True),
-    TCase("2d-batch3", 2, 3, 1, 2, (4, 3), (2, 3), stride=(2, 1)),
-    TCase("2d-list-args", 2, 1, 2, 2, (3, 3), (3, 3), stride=[2, 1], padding=[1, 0], output_padding=[1, 0],
-          dilation=[1, 2]),
-    # ---- 3-D
-    TCase("3d-basic", 3, 1, 2, 2, (2, 3, 2), (2, 2, 2)),
-    TCase("3d-asym", 3, 2, 2, 1, (2, 3, 2), (3, 2, 2), stride=(1, 2, 2), padding=(1, 0, 1),
-          output_padding=(0, 1, 0), dilation=(1, 1, 2), bias=True),
-    TCase("3d-groups2", 3, 1, 2, 4, (2, 2, 3), (2, 2, 2), stride=2, groups=2, bias=True),
-    TCase("3d-unbatched", 3, None, 2, 2, (2, 2, 2), (3, 3, 3), stride=2, padding=1, output_padding=1),
-]
+CASES = TRANSPOSED_CASES
 IDS = [c.id for c in CASES]
 
 

@@ -83,14 +83,16 @@ CONV_CASES = [
         match=r"stride=\(1, 1\) must have 3 values"),
     # kernel against input
     Bad("kernel-larger-than-input", X, ones(6, 2, 6, 6), G2,
-        match=r"dilated kernel size 6 .*larger than the padded input size 5"),
+        match=r"^in dimension 0, kernel_size=6 with dilation=1 spans d\*\(k-1\)\+1 = 6 cells, more than the "
+              r"padded input size = input_size \+ padding = 5\+0\+0 = 5: the output would be empty$"),
     Bad("dilated-kernel-larger", X, W, dict(dilation=3, **G2),
-        match=r"dilated kernel size 7 \(kernel 3, dilation 3\) is larger than the padded input size 5"),
+        match=r"kernel_size=3 with dilation=3 spans d\*\(k-1\)\+1 = 7 cells, more than the padded input size "
+              r"= input_size \+ padding = 5\+0\+0 = 5"),
     Bad("kernel-larger-one-dim", ones(1, 1, 4, 9), ones(1, 1, 3, 5), dict(dilation=(2, 1)),
-        match=r"spatial dimension 0, the dilated kernel size 5"),
-    Bad("kernel-1d-larger", ones(1, 1, 3), ones(1, 1, 4), nd=1, match=r"larger than the padded input size 3"),
-    Bad("zero-size-spatial-input", ones(1, 4, 0, 5), W, G2, match=r"every spatial size of the input must be >= 1"),
-    Bad("zero-size-kernel", X, ones(6, 2, 0, 3), G2, match=r"kernel size \(0, 3\) must be >= 1"),
+        match=r"in dimension 0, kernel_size=3 with dilation=2 spans d\*\(k-1\)\+1 = 5 cells"),
+    Bad("kernel-1d-larger", ones(1, 1, 3), ones(1, 1, 4), nd=1, match=r"padded input size = input_size \+ padding = 3\+0\+0 = 3"),
+    Bad("zero-size-spatial-input", ones(1, 4, 0, 5), W, G2, match=r"input_size=\(0, 5\) must be >= 1 in every dimension"),
+    Bad("zero-size-kernel", X, ones(6, 2, 0, 3), G2, match=r"kernel_size=\(0, 3\) must be >= 1 in every dimension"),
     # dimensions
     Bad("input-2d", ones(5, 5), W, G2, match=r"input must be 3-D \(C_in, H, W\) or 4-D \(N, C_in, H, W\)"),
     Bad("input-5d", ones(1, 1, 4, 5, 5), W, G2, match=r"input must be 3-D .* got 5-D"),
@@ -143,7 +145,7 @@ def test_conv_loops_rejects(case):
 def test_conv_loops_weight_rank_sets_the_dimensions():
     with pytest.raises(ValueError, match=r"conv1d: input must be 2-D \(C_in, L\) or 3-D"):
         ct.conv_loops(X, ones(6, 4, 3))
-    with pytest.raises(ValueError, match=r"conv3d: groups=2 must divide in_channels=1"):
+    with pytest.raises(ValueError, match=r"^groups=2 must divide in_channels=1$"):
         ct.conv_loops(X, ones(6, 2, 3, 3, 3), groups=2)
 
 
@@ -158,22 +160,25 @@ XT, WT = ones(1, 4, 3, 3), ones(4, 3, 3, 3)
 
 TRANSPOSED_CASES = [
     Bad("output-padding-equal-stride", XT, WT, dict(stride=2, output_padding=2),
-        match=r"output_padding=\(2, 2\) must be smaller than stride=\(2, 2\) or dilation=\(1, 1\)"),
-    Bad("output-padding-stride-1", XT, WT, dict(output_padding=1), match=r"output_padding=\(1, 1\) must be smaller"),
+        match=r"^in dimension 0, output_padding=2 must be smaller than stride=2 or dilation=1$"),
+    Bad("output-padding-stride-1", XT, WT, dict(output_padding=1), match=r"output_padding=1 must be smaller"),
     Bad("output-padding-one-dim", XT, WT, dict(stride=(1, 2), output_padding=(0, 2)),
-        match=r"output_padding=\(0, 2\) must be smaller than stride"),
+        match=r"in dimension 1, output_padding=2 must be smaller than stride=2"),
     Bad("output-padding-stride-1-dim-0", XT, WT, dict(output_padding=(1, 0)),
-        match=r"output_padding=\(1, 0\) must be smaller"),
+        match=r"in dimension 0, output_padding=1 must be smaller"),
     Bad("output-padding-not-below-dilation", XT, WT, dict(stride=2, dilation=3, output_padding=3),
-        match=r"output_padding=\(3, 3\) must be smaller than stride=\(2, 2\) or dilation=\(3, 3\)"),
+        match=r"in dimension 0, output_padding=3 must be smaller than stride=2 or dilation=3"),
     Bad("output-padding-negative", XT, WT, dict(output_padding=-1), match=r"output_padding=-1 must be >= 0"),
     Bad("output-padding-3-values", XT, WT, dict(stride=2, output_padding=(1, 1, 1)),
         match=r"output_padding=\(1, 1, 1\) must have 2 values"),
-    Bad("empty-output", XT, WT, dict(padding=3), match=r"output size .* = -1 is below 1: padding is too large"),
+    Bad("empty-output", XT, WT, dict(padding=3),
+        match=r"the output size \(i-1\)\*s - p_before - p_after \+ d\*\(k-1\) \+ output_padding \+ 1 = "
+              r"\(3-1\)\*1 - 3 - 3 \+ 1\*\(3-1\) \+ 0 \+ 1 = -1 is below 1: padding=3\+3 crops everything"),
     Bad("empty-output-1x1", ones(1, 4, 1, 1), ones(4, 3, 1, 1), dict(padding=1), match=r"is below 1"),
     Bad("padding-negative", XT, WT, dict(padding=-1), match=r"padding=-1 must be >= 0"),
     Bad("padding-same", XT, WT, dict(padding="same"), exc=TypeError,
-        match=r"padding must be an int or a tuple of 2 ints here, got the string 'same'"),
+        match=r"padding must be an int, a tuple of 2 ints or of 2 \(before, after\) pairs for a transposed "
+              r"convolution, got the string 'same'"),
     Bad("padding-3-values", XT, WT, dict(padding=(0, 0, 0)), match=r"padding=\(0, 0, 0\) must have 2 values"),
     Bad("channel-mismatch", XT, ones(3, 3, 3, 3), match=r"weight\.shape\[0\]=3 must equal in_channels=4"),
     Bad("groups-not-dividing-in", ones(1, 3, 3, 3), ones(3, 3, 3, 3), dict(groups=2),
@@ -184,8 +189,8 @@ TRANSPOSED_CASES = [
     Bad("stride-1.5", XT, WT, dict(stride=1.5), exc=TypeError, match=r"stride must be an int"),
     Bad("bias-wrong-length", XT, WT, bias=ones(4), match=r"bias must have shape \(3,\)"),
     Bad("bias-2d", XT, WT, bias=ones(3, 1), match=r"bias must have shape \(3,\)"),
-    Bad("zero-size-spatial-input", ones(1, 4, 0, 3), WT, match=r"every spatial size of the input must be >= 1"),
-    Bad("zero-size-kernel", XT, ones(4, 3, 0, 3), match=r"kernel size \(0, 3\) must be >= 1"),
+    Bad("zero-size-spatial-input", ones(1, 4, 0, 3), WT, match=r"input_size=\(0, 3\) must be >= 1 in every dimension"),
+    Bad("zero-size-kernel", XT, ones(4, 3, 0, 3), match=r"kernel_size=\(0, 3\) must be >= 1 in every dimension"),
     Bad("input-2d", ones(3, 3), WT, match=r"input must be 3-D"),
     Bad("input-5d", ones(1, 1, 4, 3, 3), WT, match=r"input must be 3-D .* got 5-D"),
     Bad("weight-5d", XT, ones(4, 3, 3, 3, 3), match=r"weight must be 4-D \(C_in, C_out/groups, kH, kW\)"),
@@ -244,7 +249,7 @@ def test_conv_loops_weight_needs_spatial_dims():
 @pytest.mark.parametrize(
     "args, kwargs, exc, match, torch_call",
     [
-        ((ones(1, 2, 4, 4), 5), {}, ValueError, r"larger than the padded input size 4",
+        ((ones(1, 2, 4, 4), 5), {}, ValueError, r"padded input size = input_size \+ padding = 4\+0\+0 = 4",
          lambda: F.unfold(torch.ones(1, 2, 4, 4), 5)),
         ((ones(1, 2, 4, 4), 0), {}, ValueError, r"kernel_size=0 must be >= 1",
          lambda: F.unfold(torch.ones(1, 2, 4, 4), 0)),
@@ -278,10 +283,11 @@ def test_im2col_accepts_numpy_int_kernel_size():
         ((5, ones(1, 1, 3)), {}, TypeError, r"input_shape must be a tuple"),
         (((1, 0), ones(1, 1, 3)), {}, ValueError, r"input_shape=\(1, 0\) must be >= 1"),
         (((1, 5.0), ones(1, 1, 3)), {}, TypeError, r"input_shape must contain only ints"),
-        (((1, 5, 5), ones(1, 1, 3)), {}, ValueError, r"input_shape=\(1, 5, 5\) must be \(C_in, \*spatial\) with 1"),
+        (((1, 5, 5), ones(1, 1, 3)), {}, ValueError,
+         r"input_shape=\(1, 5, 5\) must have 2 entries \(C_in and 1 spatial size\) to match a weight"),
         (((2, 5, 5), ones(1, 1, 3, 3)), {}, ValueError, r"weight\.shape\[1\]=1 times groups=1 must equal in_channels=2"),
         (((2, 5, 5), ones(3, 1, 3, 3)), dict(groups=2), ValueError, r"groups=2 must divide out_channels=3"),
-        (((1, 5, 5), ones(1, 1, 6, 3)), {}, ValueError, r"larger than the padded input size 5"),
+        (((1, 5, 5), ones(1, 1, 6, 3)), {}, ValueError, r"padded input size = input_size \+ padding = 5\+0\+0 = 5"),
         (((1, 5, 5), ones(1, 1, 3, 3)), dict(stride=2, padding="same"), ValueError, r"padding='same' needs stride=1"),
         (((1, 5), ones(1, 1)), {}, ValueError, r"weight must be \(C_out, C_in/groups, \*kernel\)"),
         (((1, 5), [[[1.0], [2.0, 3.0]]]), {}, TypeError, r"weight must be a numeric array"),
@@ -336,8 +342,10 @@ ARITHMETIC_CASES = [
     (ct.conv_output_size, (5, 0), {}, ValueError, r"kernel_size=0 must be >= 1"),
     (ct.conv_output_size, (5, 1.5), {}, TypeError, r"kernel_size must be an int"),
     (ct.conv_output_size, ((5, 5), (3, 3, 3)), {}, ValueError, r"kernel_size=\(3, 3, 3\) must have 2 values"),
-    (ct.conv_output_size, (4, 5), {}, ValueError, r"kernel_size=5 with dilation=1 spans 5 cells, more than the padded input size 4"),
-    (ct.conv_output_size, (5, 3), dict(dilation=3), ValueError, r"kernel_size=3 with dilation=3 spans 7 cells"),
+    (ct.conv_output_size, (4, 5), {}, ValueError,
+     r"^in dimension 0, kernel_size=5 with dilation=1 spans d\*\(k-1\)\+1 = 5 cells, more than the padded input "
+     r"size = input_size \+ padding = 4\+0\+0 = 4: the output would be empty$"),
+    (ct.conv_output_size, (5, 3), dict(dilation=3), ValueError, r"kernel_size=3 with dilation=3 spans d\*\(k-1\)\+1 = 7"),
     (ct.conv_output_size, (5, 3), dict(stride=0), ValueError, r"stride=0 must be >= 1"),
     (ct.conv_output_size, (5, 3), dict(dilation=0), ValueError, r"dilation=0 must be >= 1"),
     (ct.conv_output_size, (5, 3), dict(padding=-1), ValueError, r"padding=-1 must be >= 0"),
@@ -350,12 +358,15 @@ ARITHMETIC_CASES = [
     (ct.conv_transpose_output_size, (3, 3), dict(output_padding=1), ValueError,
      r"output_padding=1 must be smaller than stride=1 or dilation=1"),
     (ct.conv_transpose_output_size, (3, 3), dict(output_padding=-1), ValueError, r"output_padding=-1 must be >= 0"),
-    (ct.conv_transpose_output_size, (1, 1), dict(padding=1), ValueError, r"padding=1 is too large: the output size would be -1"),
+    (ct.conv_transpose_output_size, (1, 1), dict(padding=1), ValueError,
+     r"= \(1-1\)\*1 - 1 - 1 \+ 1\*\(1-1\) \+ 0 \+ 1 = -1 is below 1: padding=1\+1 crops everything"),
     (ct.conv_transpose_output_size, (3, 3), dict(padding="same"), TypeError, r"padding must be an int"),
     (ct.conv_transpose_output_size, (0, 3), {}, ValueError, r"size=0 must be >= 1"),
     # pool_output_size
     (ct.pool_output_size, (5, 2), dict(padding=2), ValueError, r"padding=2 must be at most half of kernel_size=2"),
-    (ct.pool_output_size, (2, 3), {}, ValueError, r"kernel_size=3 \(dilation 1\) does not fit the padded input size 2"),
+    (ct.pool_output_size, (2, 3), {}, ValueError, r"kernel_size=3 with dilation=1 spans d\*\(k-1\)\+1 = 3 cells"),
+    (ct.pool_output_size, (1, 5), dict(stride=1, ceil_mode=True), ValueError,
+     r"in dimension 0, no pooling window of kernel_size=5 \(dilation 1\) starts inside the input"),
     (ct.pool_output_size, (5, 2), dict(stride=0), ValueError, r"stride=0 must be >= 1"),
     (ct.pool_output_size, (5, 0), {}, ValueError, r"kernel_size=0 must be >= 1"),
     # effective_kernel_size
@@ -434,3 +445,61 @@ def test_arithmetic_rejects_what_torch_rejects(ct_call, torch_call):
         ct_call()
     with pytest.raises(TORCH_ERRORS):
         torch_call()
+
+
+# ------------------------------------------------------------------ one message per size rule
+
+def _message(fn):
+    with pytest.raises(ValueError) as info:
+        fn()
+    return str(info.value)
+
+
+@pytest.mark.parametrize("size, kernel, kw", [
+    ((5, 5), (7, 3), {}),                              # kernel too large in dimension 0
+    ((5, 6), (3, 3), dict(dilation=(1, 3))),           # the dilated kernel too large in dimension 1
+    ((4, 4), (6, 6), dict(padding=((1, 0), (0, 0)))),  # uneven padding, still too small
+])
+def test_empty_output_has_one_message(size, kernel, kw):
+    from convtutor.geometry import conv_geometry
+
+    messages = {
+        "conv_output_size": _message(lambda: ct.conv_output_size(size, kernel, **kw)),
+        "conv_shape": _message(lambda: ct.conv_shape(size, kernel, **kw)),
+        "conv_geometry": _message(lambda: conv_geometry(size, kernel, **kw)),
+        "conv2d": _message(lambda: ct.conv2d(ones(1, 1, *size), ones(1, 1, *kernel), **kw)),
+        "conv_loops": _message(lambda: ct.conv_loops(ones(1, 1, *size), ones(1, 1, *kernel), **kw)),
+        "conv_matrix": _message(lambda: ct.conv_matrix((1, *size), ones(1, 1, *kernel), **kw)),
+        "im2col": _message(lambda: ct.im2col(ones(1, 1, *size), kernel, **kw)),
+    }
+    assert len(set(messages.values())) == 1, messages
+    assert "the output would be empty" in messages["conv2d"]
+
+
+@pytest.mark.parametrize("size, kernel, kw", [
+    ((3, 3), (3, 3), dict(stride=2, output_padding=(0, 2))),   # output_padding not below stride
+    ((1, 2), (1, 3), dict(padding=(1, 0))),                     # the padding crops everything
+])
+def test_transposed_rules_have_one_message(size, kernel, kw):
+    from convtutor.geometry import transposed_geometry
+
+    x, w = ones(1, 1, *size), ones(1, 1, *kernel)
+    messages = {
+        "conv_transpose_output_size": _message(lambda: ct.conv_transpose_output_size(size, kernel, **kw)),
+        "conv_transpose_shape": _message(lambda: ct.conv_transpose_shape(size, kernel, **kw)),
+        "transposed_geometry": _message(lambda: transposed_geometry(size, kernel, **kw)),
+        "conv_transpose2d": _message(lambda: ct.conv_transpose2d(x, w, **kw)),
+        "conv_transpose_scatter": _message(lambda: ct.conv_transpose_scatter(x, w, **kw)),
+        "conv_transpose_matrix": _message(lambda: ct.conv_transpose_matrix(x, w, **kw)),
+    }
+    assert len(set(messages.values())) == 1, messages
+
+
+def test_channel_rule_has_one_message():
+    messages = {
+        _message(lambda: ct.conv_parameters(3, 4, 3, groups=2)),
+        _message(lambda: ct.conv_macs(3, 4, 3, (5, 5), groups=2)),
+        _message(lambda: ct.conv_shape((5, 5), 3, in_channels=3, out_channels=4, groups=2)),
+        _message(lambda: ct.conv2d(ones(1, 3, 5, 5), ones(4, 1, 3, 3), groups=2)),
+    }
+    assert messages == {"groups=2 must divide in_channels=3"}
