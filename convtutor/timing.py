@@ -1,0 +1,485 @@
+"""Timing that can be published: blocks per library, stated threads, and checks before a number is used.
+
+Two habits make most benchmark numbers wrong on a small machine, and both are guarded against here.
+
+* **Alternating two libraries call by call.** numpy's BLAS threads and PyTorch's OpenMP threads
+  keep spinning for a while after each call, waiting for more work. A call of the other library
+  that starts right then competes with them for the cores, so both look slower than they are,
+  and by different amounts. :func:`time_blocks` therefore times each callable in a *block* of its
+  own (a warm-up call, then many calls), and alternates libraries only by whole blocks.
+  :func:`time_interleaved` does it the wrong way on purpose, to show the difference.
+* **Trusting a run without looking at it.** Another process on one of two cores can make a
+  two-thread timing several times slower. A run is only *reportable* when its blocks agree with
+  each other (:attr:`Timing.stable`) and its numbers are physically plausible
+  (:func:`check_run`): cache faster than main memory, a batch of 8 costing 3 to 12 times a batch
+  of 1 for a compute-bound layer, a dense convolution within reach of the machine's matrix-product
+  peak. A run that fails says so and is not used.
+
+The layers of chapter 7 (64 channels, 56 x 56) are defined here once (:data:`LAYERS`), so that the
+stored reference run (``benchmarks/reference_run.py``, which writes ``book/data/reference_run.json``)
+and the chapters' live cells time exactly the same calls. numpy's thread pool is limited with
+``threadpoolctl``; PyTorch is imported only by the functions that time it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import numpy as np
+
+from ._validation import check_int, check_real
+from .arithmetic import conv_shape, conv_transpose_shape
+
+__all__ = [
+    "thread_limit",
+    "Timing",
+    "time_blocks",
+    "time_interleaved",
+    "gemm_gflops",
+    "copy_bandwidth_gbps",
+    "machine",
+    "Step",
+    "LAYERS",
+    "layer_macs",
+    "layer_callables",
+    "Check",
+    "Verdict",
+    "check_run",
+]
+
+
+@contextlib.contextmanager
+def thread_limit(threads: int):
+    """Inside the block, numpy's BLAS and (if it is loaded) PyTorch use ``threads`` threads.
+
+    Example:
+        >>> with thread_limit(1):
+        ...     _ = np.ones((64, 64)) @ np.ones((64, 64))
+    """
+    from threadpoolctl import threadpool_limits
+
+    threads = check_int("threads", threads, minimum=1)
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    with threadpool_limits(limits=threads):
+        if torch is not None:
+            torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            if torch is not None:
+                torch.set_num_threads(before)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The blocks of one callable: the median milliseconds of each block, in the order they ran.
+
+    ``median_ms`` is the median of the block medians; the timing is ``stable`` when the slowest
+    block is at most ``tolerance`` (a fraction) slower than the fastest.
+    """
+
+    name: str
+    threads: int
+    calls: int
+    block_ms: tuple[float, ...]
+    tolerance: float
+
+    @property
+    def median_ms(self) -> float:
+        """The time of one call, in milliseconds."""
+        return statistics.median(self.block_ms)
+
+    @property
+    def spread(self) -> float:
+        """``max / min - 1`` over the block medians."""
+        return max(self.block_ms) / min(self.block_ms) - 1
+
+    @property
+    def stable(self) -> bool:
+        """Whether the blocks agree within the tolerance."""
+        return self.spread <= self.tolerance
+
+    def __str__(self) -> str:
+        blocks = ", ".join(f"{b:.3g}" for b in self.block_ms)
+        flag = "" if self.stable else f"  UNSTABLE (blocks differ by {self.spread:.0%})"
+        return f"{self.name}: {self.median_ms:.3g} ms ({self.calls} calls a block, blocks {blocks}){flag}"
+
+
+def _callables(callables: Mapping[str, Callable[[], object]]) -> dict:
+    if not isinstance(callables, Mapping) or not callables:
+        raise TypeError("callables must be a non-empty mapping of names to functions without arguments")
+    for name, fn in callables.items():
+        if not callable(fn):
+            raise TypeError(f"callables[{name!r}] must be callable, got {type(fn).__name__}")
+    return dict(callables)
+
+
+def _one_call_ms(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1e3
+
+
+def _block(fn, calls: int) -> float:
+    """One warm-up call (wakes this library's threads), then ``calls`` timed calls: their median."""
+    fn()
+    return statistics.median(_one_call_ms(fn) for _ in range(calls))
+
+
+def time_blocks(callables, *, threads: int = 2, blocks: int = 2, block_seconds: float = 0.25,
+                min_calls: int = 3, max_calls: int = 200, tolerance: float = 0.15,
+                retries: int = 2) -> dict[str, Timing]:
+    """Time each callable in blocks of its own, alternating callables only by whole blocks.
+
+    Each callable is warmed up and timed once to choose its number of calls per block (about
+    ``block_seconds`` worth, between ``min_calls`` and ``max_calls``). Then ``blocks`` rounds run:
+    in each, every callable runs one block (a warm-up call, then its calls, each timed; the
+    block's value is their median). When a callable's last ``blocks`` blocks differ by more than
+    ``tolerance``, another round is run, at most ``retries`` times; a timing that is still
+    unstable says so (:attr:`Timing.stable`) and must not be reported.
+
+    Parameters:
+        callables: a mapping of names to functions without arguments.
+        threads: threads numpy's BLAS and PyTorch may use (:func:`thread_limit`).
+        blocks: blocks kept per callable (at least 2, so that they can be compared).
+        block_seconds: the time a block should take.
+        min_calls, max_calls: bounds on the calls per block.
+        tolerance: how much two blocks may differ (0.15: 15%).
+        retries: how many extra rounds may be run to reach stable blocks.
+
+    Returns:
+        a dict of :class:`Timing`, in the order of ``callables``.
+
+    Example:
+        >>> result = time_blocks({"sum": lambda: sum(range(1000))}, threads=1, block_seconds=0.01)
+        >>> result["sum"].calls >= 3, len(result["sum"].block_ms)
+        (True, 2)
+    """
+    fns = _callables(callables)
+    threads = check_int("threads", threads, minimum=1)
+    blocks = check_int("blocks", blocks, minimum=2)
+    block_seconds = check_real("block_seconds", block_seconds, minimum=0.0)
+    min_calls = check_int("min_calls", min_calls, minimum=1)
+    max_calls = check_int("max_calls", max_calls, minimum=min_calls)
+    tolerance = check_real("tolerance", tolerance, minimum=0.0)
+    retries = check_int("retries", retries, minimum=0)
+    with thread_limit(threads):
+        calls = {}
+        for name, fn in fns.items():
+            fn()
+            once = max(_one_call_ms(fn), 1e-6)
+            calls[name] = min(max_calls, max(min_calls, round(1e3 * block_seconds / once)))
+        runs = {name: [] for name in fns}
+        for _ in range(blocks):
+            for name, fn in fns.items():
+                runs[name].append(_block(fn, calls[name]))
+        for _ in range(retries):
+            spread = [max(r[-blocks:]) / min(r[-blocks:]) - 1 for r in runs.values()]
+            if max(spread) <= tolerance:
+                break
+            for name, fn in fns.items():
+                runs[name].append(_block(fn, calls[name]))
+    return {name: Timing(name, threads, calls[name], tuple(runs[name][-blocks:]), tolerance) for name in fns}
+
+
+def time_interleaved(callables, *, threads: int = 2, calls: int = 20) -> dict[str, float]:
+    """The wrong way, kept to show its effect: one call of each callable in turn, ``calls`` times.
+
+    Returns the median milliseconds per callable. Compare with :func:`time_blocks` on the same
+    callables: with two libraries whose thread pools spin after a call, both come out slower.
+
+    Example:
+        >>> sorted(time_interleaved({"a": lambda: None, "b": lambda: None}, threads=1, calls=3))
+        ['a', 'b']
+    """
+    fns = _callables(callables)
+    calls = check_int("calls", calls, minimum=1)
+    samples = {name: [] for name in fns}
+    with thread_limit(threads):
+        for fn in fns.values():
+            fn()
+        for _ in range(calls):
+            for name, fn in fns.items():
+                samples[name].append(_one_call_ms(fn))
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def gemm_gflops(n: int = 1024, *, threads: int = 2, library: str = "numpy") -> tuple[float, Timing]:
+    """Speed of an ``n x n`` float32 matrix product: near the machine's peak for dense arithmetic.
+
+    Returns ``(GFLOP/s, the Timing)``, counting ``2 n^3`` FLOPs per product. ``library`` is
+    ``'numpy'`` or ``'torch'``.
+
+    Example:
+        >>> gflops, timing = gemm_gflops(64, threads=1)
+        >>> gflops > 0
+        True
+    """
+    n = check_int("n", n, minimum=1)
+    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+    if library == "numpy":
+        out = np.empty_like(a)
+        fn = lambda: np.matmul(a, a, out=out)  # noqa: E731
+    elif library == "torch":
+        import torch
+
+        at = torch.from_numpy(a)
+        fn = lambda: torch.mm(at, at)  # noqa: E731
+    else:
+        raise ValueError(f"library={library!r} must be 'numpy' or 'torch'")
+    timing = time_blocks({f"{library} {n}x{n} matmul": fn}, threads=threads)
+    (t,) = timing.values()
+    return 2 * n**3 / (t.median_ms * 1e-3) / 1e9, t
+
+
+def copy_bandwidth_gbps(nbytes: int) -> tuple[float, Timing]:
+    """Memory bandwidth seen by a copy of ``nbytes`` bytes (read + write counted), one thread.
+
+    A copy much larger than the last-level cache measures main memory; one that fits in a cache
+    measures that cache. Returns ``(GB/s, the Timing)``.
+
+    Example:
+        >>> gbps, timing = copy_bandwidth_gbps(1 << 16)
+        >>> gbps > 0
+        True
+    """
+    nbytes = check_int("nbytes", nbytes, minimum=4)
+    src = np.ones(nbytes // 4, dtype=np.float32)
+    dst = np.empty_like(src)
+    timing = time_blocks({f"copy {nbytes / 2**20:.3g} MiB": lambda: np.copyto(dst, src)}, threads=1)
+    (t,) = timing.values()
+    return 2 * src.nbytes / (t.median_ms * 1e-3) / 1e9, t
+
+
+def machine() -> dict:
+    """What a published number was measured on: processor, cores, versions, date, load."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    versions = {"python": platform.python_version(), "numpy": np.__version__}
+    for name in ("torch", "convtutor"):
+        module = sys.modules.get(name)
+        if module is not None:
+            versions[name] = getattr(module, "__version__", "?")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    return {"cpu": model, "cores": os.cpu_count(), "versions": versions,
+            "date": datetime.date.today().isoformat(), "load_average_1min": load}
+
+
+# ------------------------------------------------------------------ the layers of chapter 7
+
+@dataclass(frozen=True)
+class Step:
+    """One convolution of a benchmarked layer (a layer may have two: depthwise then pointwise)."""
+
+    in_channels: int
+    out_channels: int
+    kernel_size: tuple[int, int]
+    stride: int = 1
+    padding: tuple[int, int] = (0, 0)
+    dilation: int = 1
+    groups: int = 1
+    transposed: bool = False
+
+
+def _c(cin, cout, k, **kw) -> Step:
+    k = (k, k) if isinstance(k, int) else k
+    p = kw.pop("padding", ((k[0] - 1) // 2, (k[1] - 1) // 2))
+    return Step(cin, cout, k, padding=p, **kw)
+
+
+# name -> (input height and width, steps); every layer produces a 64-channel 56 x 56 map,
+# except the cross-check layers of bench_core ("B", "E", "F" of the fast-core issue)
+LAYERS: dict[str, tuple[int, tuple[Step, ...]]] = {
+    "standard 3x3": (56, (_c(64, 64, 3),)),
+    "dilated 3x3, d=2": (56, (_c(64, 64, 3, padding=(2, 2), dilation=2),)),
+    "transposed 4x4, s=2": (28, (Step(64, 64, (4, 4), 2, (1, 1), transposed=True),)),
+    "separable 3x1 + 1x3": (56, (_c(64, 64, (3, 1)), _c(64, 64, (1, 3)))),
+    "depthwise 3x3": (56, (_c(64, 64, 3, groups=64),)),
+    "pointwise 1x1": (56, (_c(64, 64, 1),)),
+    "depthwise separable": (56, (_c(64, 64, 3, groups=64), _c(64, 64, 1))),
+}
+
+
+def _shape(step: Step, size: int):
+    if step.transposed:
+        return conv_transpose_shape((size, size), step.kernel_size, step.stride, step.padding, 0, step.dilation,
+                                    in_channels=step.in_channels, out_channels=step.out_channels,
+                                    groups=step.groups)
+    return conv_shape((size, size), step.kernel_size, step.stride, step.padding, step.dilation,
+                      in_channels=step.in_channels, out_channels=step.out_channels, groups=step.groups)
+
+
+def _layer(name_or_layer):
+    if isinstance(name_or_layer, str):
+        if name_or_layer not in LAYERS:
+            raise ValueError(f"layer={name_or_layer!r} is not one of {', '.join(map(repr, LAYERS))}")
+        return LAYERS[name_or_layer]
+    size, steps = name_or_layer
+    return check_int("input size", size, minimum=1), tuple(steps)
+
+
+def layer_macs(layer) -> int:
+    """Multiply-adds of one example through a layer of :data:`LAYERS` (a name) or ``(size, steps)``.
+
+    Example:
+        >>> layer_macs("depthwise separable")       # 56 * 56 * (64 * 9 + 64 * 64)
+        14651392
+    """
+    size, steps = _layer(layer)
+    total = 0
+    for step in steps:
+        shape = _shape(step, size)
+        total += shape.macs
+        size = shape.output_size[0]
+    return total
+
+
+def layer_callables(layer, batch: int = 1, *, dtype=np.float32, seed: int = 0) -> dict[str, Callable[[], object]]:
+    """The same layer, with the same weights and input, as a ``torch`` and a ``convtutor`` call.
+
+    ``layer`` is a name of :data:`LAYERS` or ``(size, steps)``. Both callables compute the whole
+    layer for a batch of ``batch`` images of ``dtype`` (float32 or float64; PyTorch under
+    ``torch.no_grad``).
+
+    Example:
+        >>> calls = layer_callables("pointwise 1x1")
+        >>> sorted(calls)
+        ['convtutor', 'torch']
+    """
+    import torch
+    import torch.nn.functional as F
+
+    from .conv import conv2d
+    from .transposed import conv_transpose2d
+
+    size, steps = _layer(layer)
+    batch = check_int("batch", batch, minimum=1)
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype={dtype} must be float32 or float64")
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, steps[0].in_channels, size, size)).astype(dtype)
+    weights = []
+    for s in steps:
+        shape = ((s.in_channels, s.out_channels // s.groups) if s.transposed
+                 else (s.out_channels, s.in_channels // s.groups)) + tuple(s.kernel_size)
+        w = rng.standard_normal(shape) / math.sqrt(math.prod(shape[1:]))
+        weights.append(w.astype(dtype))
+    xt, wts = torch.from_numpy(x), [torch.from_numpy(w) for w in weights]
+
+    def with_numpy():
+        y = x
+        for s, w in zip(steps, weights):
+            if s.transposed:
+                y = conv_transpose2d(y, w, stride=s.stride, padding=s.padding, groups=s.groups, dilation=s.dilation)
+            else:
+                y = conv2d(y, w, stride=s.stride, padding=s.padding, dilation=s.dilation, groups=s.groups)
+        return y
+
+    def with_torch():
+        with torch.no_grad():
+            y = xt
+            for s, w in zip(steps, wts):
+                if s.transposed:
+                    y = F.conv_transpose2d(y, w, stride=s.stride, padding=s.padding, groups=s.groups,
+                                           dilation=s.dilation)
+                else:
+                    y = F.conv2d(y, w, stride=s.stride, padding=s.padding, dilation=s.dilation, groups=s.groups)
+            return y
+
+    return {"torch": with_torch, "convtutor": with_numpy}
+
+
+# ------------------------------------------------------------------ is a run reportable?
+
+@dataclass(frozen=True)
+class Check:
+    """One plausibility check of a run: its name, whether it passed, and the numbers behind it."""
+
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The checks of a run; it may be reported only if every one passed."""
+
+    checks: tuple[Check, ...]
+
+    @property
+    def reportable(self) -> bool:
+        """True when every check passed."""
+        return all(c.passed for c in self.checks)
+
+    def __str__(self) -> str:
+        lines = [f"{'ok  ' if c.passed else 'FAIL'} {c.name}: {c.detail}" for c in self.checks]
+        head = "reportable" if self.reportable else "NOT reportable: a check failed, do not use these numbers"
+        return "\n".join([head, *lines])
+
+
+# layers whose time should grow with the batch (compute-bound), and the dense one held to the peak
+COMPUTE_BOUND = ("standard 3x3", "dilated 3x3, d=2")
+DENSE = "standard 3x3"
+
+
+def check_run(run: Mapping, *, batch_ratio=(3.0, 12.0), peak_fraction: float = 0.2) -> Verdict:
+    """The plausibility checks of a measured run (the layout of ``book/data/reference_run.json``).
+
+    * cache bandwidth above main-memory bandwidth;
+    * for each compute-bound layer, a batch of 8 takes ``batch_ratio[0]`` to ``batch_ratio[1]``
+      times as long as a batch of 1 (in each library);
+    * PyTorch's dense standard layer at batch 8 runs at least ``peak_fraction`` of the matrix
+      product's speed (``compute_peak_gflops``);
+    * every timing of the run was stable (its blocks agreed), where the run records it.
+
+    Example:
+        >>> run = {"compute_peak_gflops": 100.0, "bandwidth_gbps": {"main": 10.0, "cache": 40.0},
+        ...        "layers": {"standard 3x3": {"macs": 10**8, "torch_ms": {"1": 5.0, "8": 35.0},
+        ...                                    "convtutor_ms": {"1": 8.0, "8": 60.0}}}}
+        >>> check_run(run).reportable
+        True
+    """
+    low, high = batch_ratio
+    checks = []
+    bw = run["bandwidth_gbps"]
+    checks.append(Check("cache faster than main memory", bw["cache"] > bw["main"],
+                        f"cache {bw['cache']:.1f} GB/s, main memory {bw['main']:.1f} GB/s"))
+    layers = run["layers"]
+    for name in COMPUTE_BOUND:
+        if name not in layers:
+            continue
+        for lib in ("torch", "convtutor"):
+            ms = layers[name][f"{lib}_ms"]
+            ratio = ms["8"] / ms["1"]
+            checks.append(Check(f"{name}, {lib}: batch 8 / batch 1 within {low:g}-{high:g}x",
+                                low <= ratio <= high, f"{ratio:.2f}x ({ms['1']:.3g} ms, {ms['8']:.3g} ms)"))
+    if DENSE in layers:
+        layer = layers[DENSE]
+        gflops = 2 * layer["macs"] * 8 / (layer["torch_ms"]["8"] * 1e-3) / 1e9
+        peak = run["compute_peak_gflops"]
+        checks.append(Check(f"{DENSE} (torch, batch 8) within reach of the matrix-product peak",
+                            gflops >= peak_fraction * peak,
+                            f"{gflops:.0f} GFLOP/s against a peak of {peak:.0f} (at least {peak_fraction:.0%})"))
+    unstable = [name for name, stable in run.get("stable", {}).items() if not stable]
+    if "stable" in run:
+        checks.append(Check("every timing stable (blocks agree)", not unstable,
+                            "all blocks agree" if not unstable else "unstable: " + ", ".join(unstable)))
+    return Verdict(tuple(checks))
