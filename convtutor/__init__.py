@@ -14,6 +14,9 @@ from .transposed import conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .conv import conv_loops, conv_matrix, flip_kernel, im2col
 from .transposed import conv_transpose_as_conv, conv_transpose_matrix, conv_transpose_scatter, insert_zeros
 
+# gradients: of the input, a transposed convolution; of the weight, input windows times output gradients
+from .conv import conv_input_grad, conv_weight_grad
+
 # sizes and costs (every size rule lives in ConvShape)
 from .arithmetic import (
     ConvShape,
@@ -59,6 +62,8 @@ __all__ = [
     # readable versions
     "conv_loops", "im2col", "conv_matrix", "flip_kernel",
     "conv_transpose_scatter", "conv_transpose_as_conv", "conv_transpose_matrix", "insert_zeros",
+    # gradients
+    "conv_input_grad", "conv_weight_grad",
     # sizes and costs
     "ConvShape", "conv_shape", "conv_transpose_shape", "resolve_padding",
     "conv_output_size", "conv_transpose_output_size", "pool_output_size", "effective_kernel_size",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from ._validation import check_bool, check_channels, check_int, int_tuple, is_int, size_tuple
 
@@ -41,9 +41,12 @@ __all__ = [
     "depthwise_separable_parameters",
     "depthwise_separable_macs",
     "mobilenet_cost_ratio",
+    "StepCost",
+    "inverted_residual_cost",
     "Layer",
     "LayerField",
     "receptive_field",
+    "as_layer",
 ]
 
 # padding given by name: what each pads, as (before, after) per dimension, with t = d(k - 1)
@@ -605,6 +608,56 @@ def mobilenet_cost_ratio(out_channels, kernel_size) -> float:
     return 1.0 / o + 1.0 / k
 
 
+class StepCost(NamedTuple):
+    """One convolution of a block: its name, output size, parameters (weights only) and multiply-adds."""
+
+    name: str
+    output_size: tuple[int, ...]
+    parameters: int
+    macs: int
+
+
+def inverted_residual_cost(in_channels, out_channels, expansion, kernel_size, input_size, stride=1):
+    """The three steps of MobileNetV2's inverted residual block, counted (Sandler et al., 2018).
+
+    ``expand``: a 1x1 convolution from ``C_in`` to ``t * C_in`` channels (absent when ``t = 1``);
+    ``depthwise``: a ``k x k`` depthwise convolution with the block's stride and padding
+    ``k // 2``; ``project``: a 1x1 convolution to ``C_out`` channels, with no nonlinearity after it
+    (the "linear bottleneck"). The cheap depthwise step works on the wide, expanded tensor; the
+    thin tensors between blocks are what the residual connection adds (when ``stride = 1`` and
+    ``C_in = C_out``). Batch normalisation adds 2 learnable values per channel of each step (not
+    counted here).
+
+    Parameters:
+        in_channels, out_channels: ``C_in`` and ``C_out``.
+        expansion: the expansion factor ``t`` (MobileNetV2 uses 6, and 1 in its first block).
+        kernel_size: the depthwise kernel size (an int; 3 in MobileNetV2).
+        input_size: ``(H, W)``.
+        stride: the depthwise step's stride.
+
+    Shape:
+        a list of :class:`StepCost`; the last output size is the block's.
+
+    Example:
+        >>> [(c.name, c.parameters, c.macs) for c in inverted_residual_cost(24, 24, 6, 3, (56, 56))]
+        [('expand 1x1', 3456, 10838016), ('depthwise 3x3', 1296, 4064256), ('project 1x1', 3456, 10838016)]
+    """
+    cin, cout, _ = check_channels(in_channels, out_channels, 1)
+    t = check_int("expansion", expansion, minimum=1)
+    k = check_int("kernel_size", kernel_size, minimum=1)
+    size, _ = size_tuple("input_size", input_size)
+    wide = cin * t
+    steps = []
+    if t > 1:
+        steps.append(("expand 1x1", conv_shape(size, 1, in_channels=cin, out_channels=wide)))
+    steps.append((f"depthwise {k}x{k}", conv_shape(steps[-1][1].output_size if steps else size, k, stride, k // 2,
+                                                    in_channels=wide, out_channels=wide, groups=wide)))
+    steps.append(("project 1x1", conv_shape(steps[-1][1].output_size, 1, in_channels=wide, out_channels=cout)))
+    return [StepCost(name, shape.output_size, conv_parameters(shape.in_channels, shape.out_channels,
+                                                               shape.kernel_size, shape.groups, bias=False),
+                     shape.macs) for name, shape in steps]
+
+
 @dataclass(frozen=True)
 class Layer:
     """One layer of a stack along one spatial dimension (convolution or pooling)."""
@@ -622,13 +675,20 @@ class LayerField:
 
     ``size`` is the receptive field ``r``, ``jump`` the distance ``j`` in input cells
     between neighbouring outputs, ``start`` the input coordinate of the centre of the
-    first output's field (input cells are at 0, 1, 2, ...; negative means in the padding).
+    first output's field (input cells are at 0, 1, 2, ...; negative means in the padding);
+    :attr:`effective_padding` is how many cells of padding the field of the first output covers.
     """
 
     name: str
     size: int
     jump: int
     start: float
+
+    @property
+    def effective_padding(self) -> float:
+        """How far the first output's field reaches left of the input: ``(size - 1) / 2 - start``
+        (Araujo et al.'s effective padding, ``sum_l p_l * j_{l-1}`` without dilation)."""
+        return (self.size - 1) / 2 - self.start
 
 
 def receptive_field(layers: Iterable) -> list[LayerField]:
@@ -653,7 +713,7 @@ def receptive_field(layers: Iterable) -> list[LayerField]:
     r, j, start = 1, 1, 0.0
     out = []
     for index, spec in enumerate(layers):
-        layer = _as_layer(spec, index)
+        layer = as_layer(spec, index)
         keff = layer.dilation * (layer.kernel_size - 1) + 1
         start = start + ((keff - 1) / 2 - layer.padding) * j
         r = r + (keff - 1) * j
@@ -662,7 +722,8 @@ def receptive_field(layers: Iterable) -> list[LayerField]:
     return out
 
 
-def _as_layer(spec, index: int) -> Layer:
+def as_layer(spec, index: int = 0) -> Layer:
+    """A checked :class:`Layer` from any form :func:`receptive_field` accepts (``index`` names it in errors)."""
     where = f"layers[{index}]"
     if isinstance(spec, Layer):
         layer = spec

@@ -30,7 +30,7 @@ from ._validation import as_numeric_array, check_input_layout, weight_dims
 from .arithmetic import conv_shape
 
 __all__ = ["conv1d", "conv2d", "conv3d", "causal_conv1d", "conv_loops", "im2col", "conv_matrix",
-           "flip_kernel"]
+           "flip_kernel", "conv_input_grad", "conv_weight_grad"]
 
 # Docstring fragments shared by conv1d, conv2d and conv3d (as torch's nn/modules/conv.py does).
 _NOTES = {
@@ -308,3 +308,98 @@ def flip_kernel(weight):
     if w.ndim < 3:
         raise ValueError(f"weight must have at least 3 dimensions (C_out, C_in, *kernel), got shape {w.shape}")
     return w[(Ellipsis, *(slice(None, None, -1),) * (w.ndim - 2))].copy()
+
+
+def conv_input_grad(grad_output, weight, input_size, stride=1, padding=0, dilation=1, groups=1):
+    """The gradient of a convolution with respect to its input: a transposed convolution.
+
+    If ``y = conv(x, w)`` and ``L`` is any loss, ``dL/dx = conv_transpose(dL/dy, w)`` with the same
+    stride, padding, dilation and groups, and the ``output_padding`` that gives back the input's
+    size (a strided convolution maps several input sizes to one output size). This is what
+    autograd computes, and why a transposed convolution is also called the backward pass of one.
+
+    Parameters:
+        grad_output: ``dL/dy``, ``(N, C_out, *o)`` or unbatched ``(C_out, *o)``.
+        weight: the convolution's weight ``(C_out, C_in / groups, *kernel)``.
+        input_size: the spatial size of ``x`` (a tuple, one entry per dimension).
+        stride, padding, dilation, groups: those of the convolution (padding as in :func:`conv2d`).
+
+    Shape:
+        - output: ``(N, C_in, *input_size)`` or ``(C_in, *input_size)``.
+
+    Example:
+        >>> import numpy as np
+        >>> conv_input_grad(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), (6, 6), stride=2).shape
+        (1, 1, 6, 6)
+    """
+    from .arithmetic import conv_transpose_output_size
+    from .transposed import conv_transpose1d, conv_transpose2d, conv_transpose3d
+
+    nd = weight_dims("conv_input_grad", weight, transposed=False)
+    w = as_numeric_array("weight", weight)
+    if not isinstance(input_size, (tuple, list)):
+        input_size = (input_size,) * nd
+    layer = conv_shape(tuple(input_size), w.shape[2:], stride, padding, dilation,
+                       in_channels=w.shape[1] * groups, out_channels=w.shape[0], groups=groups)
+    g = check_input_layout("conv_input_grad", as_numeric_array("grad_output", grad_output), nd, "C_out")
+    if g.shape[-nd:] != layer.output_size:
+        raise ValueError(f"grad_output has spatial size {g.shape[-nd:]}, but the convolution of an input of size "
+                         f"{layer.input_size} gives {layer.output_size}")
+    extra = tuple(i - conv_transpose_output_size(o, k, s, (p,), 0, d) for i, o, k, s, p, d in
+                  zip(layer.input_size, layer.output_size, layer.kernel_size, layer.stride, layer.padding,
+                      layer.dilation))
+    back = {1: conv_transpose1d, 2: conv_transpose2d, 3: conv_transpose3d}[nd]
+    return back(g, w, stride=layer.stride, padding=layer.padding, output_padding=extra, groups=layer.groups,
+                dilation=layer.dilation)
+
+
+def conv_weight_grad(input, grad_output, kernel_size, stride=1, padding=0, dilation=1, groups=1):
+    """The gradient of a convolution with respect to its weight: input windows times output gradients.
+
+    ``dL/dw[o, c, t] = sum_n sum_y dL/dy[n, o, y] * x_pad[n, c_g + c, y*s + t*d]``: every kernel
+    tap collects the products of the output gradient with the input cells that tap read. (It is
+    itself a convolution of the input with the output gradient as the kernel.)
+
+    Parameters:
+        input: ``x``, ``(N, C_in, *i)`` or unbatched ``(C_in, *i)``.
+        grad_output: ``dL/dy``, ``(N, C_out, *o)`` (unbatched if ``input`` is).
+        kernel_size: the kernel size (an int or a tuple per dimension).
+        stride, padding, dilation, groups: those of the convolution.
+
+    Shape:
+        - output: ``(C_out, C_in / groups, *kernel_size)``, the weight's shape.
+
+    Example:
+        >>> import numpy as np
+        >>> conv_weight_grad(np.ones((1, 2, 5, 5)), np.ones((1, 3, 3, 3)), 3).shape
+        (3, 2, 3, 3)
+    """
+    nd = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else None
+    x = as_numeric_array("input", input)
+    g = as_numeric_array("grad_output", grad_output)
+    if nd is None:
+        nd = x.ndim - 2 if x.ndim == g.ndim and x.ndim >= 3 else 2
+    x = check_input_layout("conv_weight_grad", x, nd, "C_in")
+    g = check_input_layout("conv_weight_grad", g, nd, "C_out")
+    if x.ndim != g.ndim:
+        raise ValueError(f"input and grad_output must both be batched or both unbatched, got shapes "
+                         f"{x.shape} and {g.shape}")
+    if x.ndim == nd + 1:
+        x, g = x[None], g[None]
+    if x.shape[0] != g.shape[0]:
+        raise ValueError(f"input and grad_output must hold the same number of examples, got {x.shape[0]} "
+                         f"and {g.shape[0]}")
+    layer = conv_shape(x.shape[2:], kernel_size, stride, padding, dilation, in_channels=x.shape[1],
+                       out_channels=g.shape[1], groups=groups)
+    if g.shape[2:] != layer.output_size:
+        raise ValueError(f"grad_output has spatial size {g.shape[2:]}, but the convolution gives {layer.output_size}")
+    cg, og, k = layer.in_channels // layer.groups, layer.out_channels // layer.groups, layer.kernel_size
+    dtype = np.result_type(x.dtype, g.dtype)
+    out = np.zeros((layer.out_channels, cg * math.prod(k)), dtype)
+    xp = _compute.pad(x.astype(dtype, copy=False), layer.padding)
+    for n in range(x.shape[0]):
+        cols = _compute.windows(xp[n], layer.groups, k, layer.stride, layer.dilation, layer.output_size)
+        cols = cols.reshape(layer.groups, cg * math.prod(k), -1)
+        grads = g[n].reshape(layer.groups, og, -1)
+        out += np.matmul(grads, cols.transpose(0, 2, 1)).reshape(layer.out_channels, -1)
+    return out.reshape(layer.out_channels, cg, *k)

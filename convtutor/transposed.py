@@ -25,6 +25,7 @@ from . import _compute
 from ._call import conv_transpose_call
 from ._validation import as_numeric_array, int_tuple, is_int, weight_dims
 from .arithmetic import conv_output_size
+from ._validation import check_int
 from .conv import conv1d, conv2d, conv3d, conv_matrix
 
 __all__ = [
@@ -35,6 +36,10 @@ __all__ = [
     "conv_transpose_as_conv",
     "conv_transpose_matrix",
     "insert_zeros",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "subpixel_weight",
+    "conv_transpose_subpixel",
 ]
 
 # Docstring fragments shared by conv_transpose1d, 2d and 3d.
@@ -288,3 +293,148 @@ def conv_transpose_matrix(input, weight, bias=None, stride=1, padding=0, output_
     n = call.input.shape[0]
     out = (call.input.reshape(n, -1) @ c).reshape(n, sh.out_channels, *sh.output_size)
     return call.finish(out)
+
+
+def pixel_shuffle(input, upscale_factor):
+    """Rearrange ``(*, C * r * r, H, W)`` into ``(*, C, H * r, W * r)``, like ``torch.nn.PixelShuffle``.
+
+    Channel ``c * r * r + i * r + j`` of cell ``(h, w)`` goes to cell ``(h * r + i, w * r + j)`` of
+    channel ``c``: the ``r * r`` channels of a cell become an ``r x r`` block of pixels.
+
+    Example:
+        >>> import numpy as np
+        >>> pixel_shuffle(np.arange(4).reshape(4, 1, 1), 2)
+        array([[[0, 1],
+                [2, 3]]])
+    """
+    x = as_numeric_array("input", input)
+    r = check_int("upscale_factor", upscale_factor, minimum=1)
+    if x.ndim < 3 or x.shape[-3] % (r * r):
+        raise ValueError(f"input must be (*, C * r * r, H, W) with r = {r}: its channel count must be a multiple "
+                         f"of {r * r}, got shape {x.shape}")
+    *lead, c, h, w = x.shape
+    y = x.reshape(*lead, c // (r * r), r, r, h, w)
+    y = np.moveaxis(y, (-4, -3), (-2, -1))                 # (*, C, h, w, i, j) -> (*, C, h, i, w, j)
+    y = np.swapaxes(y, -3, -2)
+    return np.ascontiguousarray(y).reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """The inverse of :func:`pixel_shuffle`: ``(*, C, H * r, W * r)`` into ``(*, C * r * r, H, W)``.
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.arange(32).reshape(2, 4, 4)
+        >>> bool((pixel_shuffle(pixel_unshuffle(x, 2), 2) == x).all())
+        True
+    """
+    x = as_numeric_array("input", input)
+    r = check_int("downscale_factor", downscale_factor, minimum=1)
+    if x.ndim < 3 or x.shape[-1] % r or x.shape[-2] % r:
+        raise ValueError(f"input must be (*, C, H * r, W * r) with r = {r}: its height and width must be "
+                         f"multiples of {r}, got shape {x.shape}")
+    *lead, c, h, w = x.shape
+    y = x.reshape(*lead, c, h // r, r, w // r, r)
+    y = np.moveaxis(y, (-3, -1), (-4, -3))                 # (*, C, i, j, h, w)
+    return np.ascontiguousarray(y).reshape(*lead, c * r * r, h // r, w // r)
+
+
+def subpixel_weight(weight, stride, padding=0):
+    """The convolution that, followed by :func:`pixel_shuffle`, equals a transposed convolution.
+
+    A stride-``s`` transposed convolution computes each of its ``s x s`` output phases (the cells
+    ``(q*s + r_y, q*s + r_x)``) as an ordinary stride-1 correlation of the input with the kernel taps
+    that land on that phase (Shi et al., 2016, "Is the deconvolution layer the same as a
+    convolutional layer?"). Stacking the ``s * s`` phase kernels as output channels gives one
+    convolution with ``C_out * s * s`` channels; :func:`pixel_shuffle` then interleaves them.
+
+    Parameters:
+        weight: a 2-D transposed convolution's weight ``(C_in, C_out, kH, kW)`` (groups 1, dilation 1).
+        stride: its stride ``s`` (an int or a pair).
+        padding: its padding (an int, a pair, or ``(before, after)`` pairs).
+
+    Returns:
+        ``(conv_weight, conv_padding, trim)``: the ``(C_out * sH * sW, C_in, kH', kW')`` weight
+        (channel ``c * sH * sW + r_y * sW + r_x`` computes phase ``(r_y, r_x)`` of output channel
+        ``c``), the ``(before, after)`` padding pairs of the convolution, and how many cells to
+        trim from the end of each dimension after the shuffle.
+
+    Shape:
+        ``pixel_shuffle(conv2d(x, conv_weight, padding=conv_padding), s)`` trimmed by ``trim`` has
+        the transposed convolution's shape ``(N, C_out, o_H, o_W)``.
+
+    Example:
+        >>> import numpy as np
+        >>> w, pads, trim = subpixel_weight(np.ones((3, 2, 4, 4)), 2, 1)   # the usual 2x upsampler
+        >>> w.shape, pads, trim
+        ((8, 3, 3, 3), ((1, 1), (1, 1)), (0, 0))
+    """
+    w = as_numeric_array("weight", weight)
+    if w.ndim != 4:
+        raise ValueError(f"weight must be a 2-D transposed weight (C_in, C_out, kH, kW), got shape {w.shape}")
+    s = int_tuple("stride", stride, 2, minimum=1)
+    pads = _subpixel_pairs(padding)
+    c_in, c_out, kh, kw = w.shape
+    plans = []                                    # per dimension: phases -> [(tap, shift)]
+    for k, ss, (b, a) in zip((kh, kw), s, pads):
+        phases = []
+        for r in range(ss):
+            rc = (r + b) % ss
+            base = (r + b - rc) // ss
+            phases.append([(t, base - (t - rc) // ss) for t in range(k) if t % ss == rc])
+        plans.append(phases)
+    lo = [min([0] + [sh for ph in plan for _, sh in ph]) for plan in plans]
+    hi = [max([0] + [sh for ph in plan for _, sh in ph]) for plan in plans]
+    size = [h - low + 1 for h, low in zip(hi, lo)]
+    out = np.zeros((c_out, s[0], s[1], c_in, *size), dtype=w.dtype)
+    for ry, taps_y in enumerate(plans[0]):
+        for rx, taps_x in enumerate(plans[1]):
+            for ty, sy in taps_y:
+                for tx, sx in taps_x:
+                    # conv output q reads input q + u - P_before; the phase needs input q + shift
+                    out[:, ry, rx, :, sy - lo[0], sx - lo[1]] += w[:, :, ty, tx].T
+    # the conv gives i cells per phase; the transposed output has o = i*s + (k - p_before - p_after - s)
+    # cells: read a few more when that is positive, and trim the shuffled result to o
+    delta = [k - b - a - ss for k, ss, (b, a) in zip((kh, kw), s, pads)]
+    extra = [max(0, -(-dd // ss)) for dd, ss in zip(delta, s)]
+    conv_pads = tuple((-low, high + e) for low, high, e in zip(lo, hi, extra))
+    trim = tuple(e * ss - dd for e, ss, dd in zip(extra, s, delta))
+    return out.reshape(c_out * s[0] * s[1], c_in, *size), conv_pads, trim
+
+
+def conv_transpose_subpixel(input, weight, stride, padding=0):
+    """Transposed convolution as a convolution followed by :func:`pixel_shuffle` (sub-pixel convolution).
+
+    ``pixel_shuffle(conv2d(x, w_sub, padding=p_sub), s)``, trimmed at the end, with the weight and
+    padding of :func:`subpixel_weight`: the fourth equal view of a 2-D transposed convolution
+    (groups 1, dilation 1, no output_padding). Every product multiplies a real input value: no
+    inserted zeros, no cropped work.
+
+    Shape:
+        as :func:`conv_transpose2d`: ``o = (i - 1) * s - p_before - p_after + k``.
+
+    Example:
+        >>> import numpy as np
+        >>> x, w = np.ones((1, 3, 4, 4)), np.ones((3, 2, 4, 4))
+        >>> bool(np.allclose(conv_transpose_subpixel(x, w, 2, 1), conv_transpose2d(x, w, stride=2, padding=1)))
+        True
+    """
+    w_sub, pads, trim = subpixel_weight(weight, stride, padding)
+    s = int_tuple("stride", stride, 2, minimum=1)
+    call = conv_transpose_call("conv_transpose_subpixel", 2, input, weight, None, s, padding, 0, 1, 1)
+    y = conv2d(call.input, w_sub.astype(call.weight.dtype), padding=pads)
+    n = y.shape[0]
+    sh = call.shape
+    # pixel_shuffle with possibly different factors per dimension: (C, sH, sW) -> rows, columns
+    y = y.reshape(n, sh.out_channels, s[0], s[1], *y.shape[2:]).transpose(0, 1, 4, 2, 5, 3)
+    y = y.reshape(n, sh.out_channels, y.shape[2] * s[0], y.shape[4] * s[1])
+    out = np.ascontiguousarray(y[..., : y.shape[2] - trim[0], : y.shape[3] - trim[1]])
+    return out if call.batched else out[0]
+
+
+def _subpixel_pairs(padding):
+    if is_int(padding):
+        return ((int(padding),) * 2,) * 2
+    if isinstance(padding, (tuple, list)) and len(padding) == 2:
+        return tuple((int(p), int(p)) if is_int(p) else tuple(int(v) for v in p) for p in padding)
+    raise TypeError(f"padding must be an int, a pair, or (before, after) pairs, got {padding!r}")

@@ -462,3 +462,23 @@ def test_receptive_field_accepts_layers_mappings_tuples_ints():
     named = ct.receptive_field([Layer(3, name="conv1"), dict(kernel_size=2, stride=2, name="pool")])
     assert [f.name for f in named] == ["conv1", "pool"]
     assert ct.receptive_field([]) == []
+
+
+@pytest.mark.parametrize("cin, cout, t, k, size, stride", [(24, 24, 6, 3, (56, 56), 1), (16, 24, 6, 3, (112, 112), 2),
+                                                          (32, 16, 1, 3, (112, 112), 1), (64, 96, 4, 5, (14, 15), 2)])
+def test_inverted_residual_counted_on_real_modules(cin, cout, t, k, size, stride):
+    from torch import nn
+    from torch.utils.flop_counter import FlopCounterMode
+
+    wide = cin * t
+    steps = ([nn.Conv2d(cin, wide, 1, bias=False)] if t > 1 else []) + [
+        nn.Conv2d(wide, wide, k, stride, k // 2, groups=wide, bias=False), nn.Conv2d(wide, cout, 1, bias=False)]
+    costs = ct.arithmetic.inverted_residual_cost(cin, cout, t, k, size, stride)
+    x = torch.zeros(1, cin, *size)
+    assert len(costs) == len(steps)
+    for cost, module in zip(costs, steps):
+        with FlopCounterMode(display=False) as counter:
+            x = module(x)
+        assert cost.parameters == sum(p.numel() for p in module.parameters())
+        assert cost.macs * 2 == counter.get_total_flops()
+        assert cost.output_size == tuple(x.shape[2:])

@@ -316,3 +316,31 @@ def test_flip_kernel_flips_only_spatial_axes(rng):
     assert not np.shares_memory(f, w)
     w32 = w.astype(np.float32)
     assert ct.flip_kernel(w32).dtype == np.float32
+
+
+# ---------------------------------------------------------------- gradients against autograd
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.n is not None][::2], ids=lambda c: c.id)
+def test_gradients_match_autograd(case, rng):
+    x, w, b = case.arrays(rng)
+    xt, wt = tt(x).requires_grad_(True), tt(w).requires_grad_(True)
+    out = torch_conv_module(case.nd)(xt, wt, **case.kwargs())
+    g = rng.standard_normal(tuple(out.shape))
+    out.backward(tt(g))
+    kw = case.kwargs()
+    np.testing.assert_allclose(ct.conv_input_grad(g, w, case.size, **kw), xt.grad.numpy(), **TOL[np.float64])
+    np.testing.assert_allclose(ct.conv_weight_grad(x, g, case.kernel, **kw), wt.grad.numpy(), **TOL[np.float64])
+
+
+def torch_conv_module(nd):
+    return {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[nd]
+
+
+def test_gradient_errors():
+    with pytest.raises(ValueError, match=r"grad_output has spatial size \(3, 3\), but the convolution of an input "
+                                         r"of size \(5, 5\) gives \(2, 2\)"):
+        ct.conv_input_grad(np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), (5, 5), stride=2)
+    with pytest.raises(ValueError, match=r"must both be batched or both unbatched"):
+        ct.conv_weight_grad(np.ones((1, 2, 5, 5)), np.ones((3, 3, 3)), 3)
+    with pytest.raises(ValueError, match=r"the same number of examples, got 1 and 2"):
+        ct.conv_weight_grad(np.ones((1, 2, 5, 5)), np.ones((2, 3, 3, 3)), 3)

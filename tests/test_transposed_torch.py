@@ -251,3 +251,37 @@ def test_insert_zeros_then_conv_is_the_transposed_conv(rng):
     stretched = np.pad(ct.insert_zeros(x, (2,)), [(0, 0), (0, 0), (2, 2)])
     out = ct.conv1d(stretched, ct.flip_kernel(w))
     np.testing.assert_allclose(out, torch_conv_t(1, x, w, stride=2), **TOL[np.float64])
+
+
+# ---------------------------------------------------------------- sub-pixel convolution
+
+def test_pixel_shuffle_matches_torch(rng):
+    x = rng.standard_normal((2, 18, 3, 4))
+    np.testing.assert_array_equal(ct.transposed.pixel_shuffle(x, 3), F.pixel_shuffle(tt(x), 3).numpy())
+    y = rng.standard_normal((2, 3, 6, 8))
+    np.testing.assert_array_equal(ct.transposed.pixel_unshuffle(y, 2), F.pixel_unshuffle(tt(y), 2).numpy())
+
+
+@pytest.mark.parametrize("k, s, p", [(4, 2, 1), (3, 2, 1), (2, 2, 0), (5, 3, 2), ((4, 3), (2, 3), (1, 0)),
+                                     (1, 2, 0), (6, 2, 2), (3, 1, 1)])
+def test_subpixel_convolution_is_the_transposed_convolution(k, s, p, rng):
+    k2 = k if isinstance(k, tuple) else (k, k)
+    x, w = rng.standard_normal((2, 3, 5, 4)), rng.standard_normal((3, 2, *k2))
+    expected = F.conv_transpose2d(tt(x), tt(w), stride=s, padding=p).numpy()
+    np.testing.assert_allclose(ct.transposed.conv_transpose_subpixel(x, w, s, p), expected, **TOL[np.float64])
+    # and written out: a convolution with C_out * s * s channels, then torch's own PixelShuffle (equal s)
+    if not isinstance(s, tuple):
+        w_sub, pads, trim = ct.transposed.subpixel_weight(w, s, p)
+        padded = F.pad(tt(x), (pads[1][0], pads[1][1], pads[0][0], pads[0][1]))
+        shuffled = F.pixel_shuffle(F.conv2d(padded, tt(w_sub)), s).numpy()
+        np.testing.assert_allclose(shuffled[..., : shuffled.shape[2] - trim[0], : shuffled.shape[3] - trim[1]],
+                                   expected, **TOL[np.float64])
+
+
+def test_subpixel_errors():
+    with pytest.raises(ValueError, match=r"its channel count must be a multiple of 4"):
+        ct.transposed.pixel_shuffle(np.ones((1, 6, 2, 2)), 2)
+    with pytest.raises(ValueError, match=r"height and width must be multiples of 2"):
+        ct.transposed.pixel_unshuffle(np.ones((1, 1, 3, 4)), 2)
+    with pytest.raises(ValueError, match=r"weight must be a 2-D transposed weight"):
+        ct.transposed.subpixel_weight(np.ones((1, 1, 3)), 2)
