@@ -288,7 +288,7 @@ class TorchRecipe:
         torch_data = "NC" + _SPATIAL[n]
         torch_weight = ("IO" if self.transposed else "OI") + _SPATIAL[n]
         lines = ["import torch", "import torch.nn.functional as F",
-                 "from convtutor import convert_activation, convert_weight", ""]
+                 "from convtutor.conventions import convert_activation, convert_weight", ""]
         if self.data_layout != torch_data:
             lines.append(f'x = convert_activation(x, "{self.data_layout}", "{torch_data}")')
         if self.weight_layout != torch_weight:
