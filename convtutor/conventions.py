@@ -296,14 +296,14 @@ class TorchRecipe:
         lines += ["x, w = torch.from_numpy(x), torch.from_numpy(w)"]
         if self.flip_kernel:
             lines.append(f"w = w.flip(dims={tuple(range(-n, 0))})  # flipped in space")
-        args = f"stride={self.stride}, padding={self.padding}"
+        args = [f"stride={self.stride}", f"padding={self.padding}"]
         if not self.transposed:
             if self.needs_extra:
                 lines.append(f"x = F.pad(x, {_fpad(self.extra)})  # last dimension first")
-            lines.append(f"y = F.conv{n}d(x, w, {args}, dilation={self.dilation})")
+            lines.append(_call(f"y = F.conv{n}d(", ["x", "w", *args, f"dilation={self.dilation}"]))
         else:
-            lines.append(f"y = F.conv_transpose{n}d(x, w, {args}, "
-                         f"output_padding={self.output_padding}, dilation={self.dilation})")
+            lines.append(_call(f"y = F.conv_transpose{n}d(", ["x", "w", *args,
+                               f"output_padding={self.output_padding}", f"dilation={self.dilation}"]))
             crop = [(max(b, 0), max(a, 0)) for b, a in self.extra]
             if any(b or a for b, a in crop):
                 full = self._call_size()
@@ -328,6 +328,18 @@ class TorchRecipe:
 
     def __str__(self) -> str:
         return self.code
+
+
+def _call(head: str, args: list[str], width: int = 75) -> str:
+    """``head`` + the arguments, wrapped under the opening parenthesis to fit ``width``."""
+    lines, line = [], head
+    for n, arg in enumerate(args):
+        text = arg + (", " if n < len(args) - 1 else ")")
+        if len(line) + len(text.rstrip()) > width and line.strip() != head.strip():
+            lines.append(line.rstrip())
+            line = " " * len(head)
+        line += text
+    return "\n".join(lines + [line])
 
 
 def _fpad(pairs) -> tuple[int, ...]:
