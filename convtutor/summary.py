@@ -87,12 +87,15 @@ def _cells(row: SummaryRow) -> list[str]:
             _axes(row.start, lambda v: f"{v:g}"), ksp]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ModelSummary:
     """The table :func:`summary` returns: ``rows``, totals, text (``str``) and HTML views."""
 
     input_shape: tuple[int, ...]
     rows: tuple[SummaryRow, ...]
+
+    def __repr__(self) -> str:
+        return f"ModelSummary(input_shape={self.input_shape}, {len(self.rows)} rows)"
 
     @property
     def parameters(self) -> int:
@@ -296,13 +299,8 @@ def _merge(name: str, states):
     live = [s for s in states if s is not _CONST]
     if not live:
         return _CONST
-    if any(s is None for s in live):
-        if all(s is None for s in live):
-            return None
-        raise _Unsupported(
-            f"layer {name!r} merges a branch whose receptive field is unknown or has no spatial "
-            "axes with one that has a field"
-        )
+    if any(s is None for s in live):      # a branch's field is unknown: so is the union
+        return None
     out = []
     for axis, fields in enumerate(zip(*live)):
         jumps = {j for _, j, _ in fields}
@@ -344,7 +342,8 @@ def _layer(node, modules, state, nd, seen_modules):
         dim = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
         if dim % len(out_shape) != 1:
             raise _Unsupported(f"layer {name!r} (torch.cat) joins along dim {dim}, not the channels")
-        return row(_merge(name, [state[a] for a in node.args[0]]))
+        merged = _merge(name, [state[a] for a in node.args[0]])
+        return row(merged, "" if merged is not None else "a branch's field is unknown")
     if (node.op == "call_function" and target in _MERGE_FUNCTIONS) or (
             node.op == "call_method" and target in _MERGE_METHODS) or (
             node.op == "call_function" and target in (torch.add, torch.mul, torch.sub)):
@@ -352,7 +351,8 @@ def _layer(node, modules, state, nd, seen_modules):
             shp = _shape(a)
             if state.get(a) is not _CONST and shp is not None and shp[2:] != out_shape[2:]:
                 raise _Unsupported(f"layer {name!r} ({kind}) broadcasts over the spatial axes: not supported")
-        return row(_merge(name, [state[a] for a in tensor_args]))
+        merged = _merge(name, [state[a] for a in tensor_args])
+        return row(merged, "" if merged is not None else "a branch's field is unknown")
     if node.op == "call_method" and target in _IDENTITY_METHODS:
         return row(st_in)
     if node.op == "call_function" and target in _identity_functions():
