@@ -161,16 +161,16 @@ def convert_weight(weight, from_layout, to_layout):
     layer itself, also for a transposed layer), and the spatial axes ``W`` (1-D), ``HW``
     (2-D) or ``DHW`` (3-D). Common layouts:
 
-    ============================================  ==========  ==========
-    framework                                     convolution transposed
-    ============================================  ==========  ==========
-    PyTorch, ONNX                                 ``OIHW``    ``IOHW``
-    TensorFlow / Keras                            ``HWIO``    ``HWOI``
-    JAX ``conv_general_dilated`` (no dimension    ``OIHW``
-    numbers)
-    JAX ``conv_transpose`` (default numbers,                  ``HWIO``
-    ``transpose_kernel=False``, kernel flipped)
-    ============================================  ==========  ==========
+    ==========================================  ===========  ==========
+    framework                                   convolution  transposed
+    ==========================================  ===========  ==========
+    PyTorch, ONNX                               ``OIHW``     ``IOHW``
+    TensorFlow / Keras                          ``HWIO``     ``HWOI``
+    JAX, default ``dimension_numbers``          ``OIHW``     ``HWIO``
+    ==========================================  ===========  ==========
+
+    (JAX's ``conv_transpose`` defaults to ``NHWC``/``HWIO``; with ``transpose_kernel=True`` it
+    reads the kernel as ``HWOI``.)
 
     Only axes move; values are never flipped. (JAX's ``conv_transpose`` without
     ``transpose_kernel`` correlates the zero-inserted input with the kernel as given, so its

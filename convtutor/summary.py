@@ -14,7 +14,8 @@ own field comes from that function, and a layer applied after a field ``(r, j, s
 ``(r + (r_1 - 1) j, j j_1, start + start_1 j)`` (the recurrence, composed). Where branches
 merge (addition, multiplication, concatenation along channels), an output cell sees the
 union of what each branch sees: the interval from the lowest to the highest input cell over
-the branches. Merging maps with different jumps has no single jump, and raises an error.
+the branches. Merging maps with different jumps has no single jump, and raises an error; if a
+branch's field is unknown (after a transposed convolution with stride > 1), so is the union.
 
 Multiply-adds (MACs) are counted for convolutions, transposed convolutions (at their input
 positions) and linear layers, for the whole ``input_shape`` batch; FLOPs are ``2 * MACs``,

@@ -481,3 +481,12 @@ def test_constants():
     assert FRAMEWORKS == ("torch", "tf", "jax", "onnx")
     assert SAME_CONVENTIONS == ("tf", "onnx_upper", "onnx_lower", "torch")
     assert isinstance(torch_equivalent("torch", 5, 3), TorchRecipe)
+
+
+def test_three_dimensional_same_recipe_equals_jax(rng):
+    recipe = torch_equivalent("tf", (6, 7, 8), 3, 2, "same")
+    x, w = randn(rng, 1, 6, 7, 8, 2), randn(rng, 3, 3, 3, 2, 4)           # NDHWC, DHWIO
+    expected = np.asarray(jax.lax.conv_general_dilated(
+        x, w, (2, 2, 2), "SAME", dimension_numbers=("NDHWC", "DHWIO", "NDHWC")))
+    assert recipe.pads == ((0, 1), (1, 1), (0, 1))
+    assert close(run_torch_recipe(recipe, x, w), expected)

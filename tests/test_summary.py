@@ -331,3 +331,61 @@ def test_bad_arguments():
 
     with pytest.raises(ValueError, match="cannot trace"):
         cs.summary(Dynamic(), (1, 1, 8, 8))
+
+
+def test_unknown_field_after_strided_transposed_propagates_through_merge():
+    class UpJoin(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.down = nn.Conv2d(1, 2, 3, stride=2, padding=1)
+            self.up = nn.ConvTranspose2d(2, 2, 4, stride=2, padding=1)
+            self.skip = nn.Conv2d(1, 2, 3, padding=1)
+            self.fuse = nn.Conv2d(4, 1, 3, padding=1)
+
+        def forward(self, x):
+            return self.fuse(torch.cat([self.up(self.down(x)), self.skip(x)], dim=1))
+
+    model = UpJoin()
+    s = cs.summary(model, (1, 1, 16, 16))
+    assert s.row("up").receptive_field is None
+    assert s.row("cat").receptive_field is None and "unknown" in s.row("cat").note
+    assert s.row("fuse").output_shape == tuple(model(torch.zeros(1, 1, 16, 16)).shape)
+    assert s.row("skip").receptive_field == (3, 3)
+
+
+def test_transposed_stride_one_field_matches_autograd():
+    model = _ones(nn.Sequential(nn.Conv1d(1, 1, 3), nn.ConvTranspose1d(1, 1, 5, padding=1),
+                                nn.AvgPool1d(2)))
+    s = cs.summary(model, (1, 1, 40))
+    last = s.rows[-1]
+    x = torch.zeros((1, 1, 40), dtype=torch.float64, requires_grad=True)
+    model(x)[0, 0, 8].backward()
+    nz = np.nonzero(x.grad[0, 0].numpy())[0]
+    r, j, start = last.receptive_field[0], last.jump[0], last.start[0]
+    assert (nz.min(), nz.max()) == (start + 8 * j - (r - 1) / 2, start + 8 * j + (r - 1) / 2)
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
+def test_same_padding_modules_and_3d():
+    model = _ones(nn.Sequential(nn.Conv3d(1, 1, 2, padding="same"), nn.Conv3d(1, 1, 3, stride=2)))
+    s = cs.summary(model, (1, 1, 12, 12, 12))
+    assert s.rows[-1].output_shape == tuple(model(torch.zeros(1, 1, 12, 12, 12, dtype=torch.float64)).shape)
+    x = torch.zeros((1, 1, 12, 12, 12), dtype=torch.float64, requires_grad=True)
+    model(x)[0, 0, 2, 2, 2].backward()
+    nz = np.nonzero(x.grad[0, 0].numpy())[-1]
+    r, j, start = s.rows[-1].receptive_field[0], s.rows[-1].jump[0], s.rows[-1].start[0]
+    assert (nz.min(), nz.max()) == (start + 2 * j - (r - 1) / 2, start + 2 * j + (r - 1) / 2)
+    assert s.rows[0].padding == (0, 0, 0)          # torch's 'same' puts the odd zero after
+
+
+def test_more_refusals_name_the_layer():
+    class CatSpatial(nn.Module):
+        def forward(self, x):
+            return torch.cat([x, x], dim=2)
+
+    with pytest.raises(ValueError, match="joins along dim 2"):
+        cs.summary(CatSpatial(), (1, 1, 8, 8))
+    with pytest.raises(ValueError, match=r"'0' \(AdaptiveAvgPool2d\) pools \(7, 7\) to \(3, 3\)"):
+        cs.summary(nn.Sequential(nn.AdaptiveAvgPool2d(3)), (1, 1, 7, 7))
+    with pytest.raises(ValueError, match=r"'0' \(Linear\) is applied to a map"):
+        cs.summary(nn.Sequential(nn.Linear(8, 2)), (1, 1, 8, 8))
