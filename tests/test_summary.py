@@ -15,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-import convtutor.summary as cs
+from convtutor.summary import summary
 
 torch.set_num_threads(1)
 
@@ -76,14 +76,14 @@ def resnet50():
 def vgg_summary():
     torch.manual_seed(0)
     model = vgg16()
-    return model, cs.summary(model, (1, 3, 224, 224))
+    return model, summary(model, (1, 3, 224, 224))
 
 
 @pytest.fixture(scope="module")
 def resnet_summary():
     torch.manual_seed(0)
     model = resnet50().eval()
-    return model, cs.summary(model, (1, 3, 224, 224))
+    return model, summary(model, (1, 3, 224, 224))
 
 
 # ------------------------------------------------------------------------- published values
@@ -171,7 +171,7 @@ def test_resnet50_multiply_adds_published(resnet_summary):
 def test_transposed_conv_counted_at_input_positions():
     model = nn.Sequential(nn.ConvTranspose2d(4, 2, 4, stride=2, padding=1), nn.Conv2d(2, 3, 3))
     shape = (2, 4, 5, 5)
-    s = cs.summary(model, shape)
+    s = summary(model, shape)
     total, per_module = _flop_counts(model, shape)
     assert s.row("0").flops == per_module["0"] == 2 * (2 * 5 * 5) * 4 * 2 * 16
     assert s.flops == total
@@ -230,7 +230,7 @@ def test_receptive_field_through_merges_matches_autograd(factory):
     torch.manual_seed(0)
     model = _ones(factory())
     size = 64
-    s = cs.summary(model, (1, 1, size, size))
+    s = summary(model, (1, 1, size, size))
     last = s.rows[-1]
     checked = 0
     for cell in (3, 5, 8):
@@ -257,7 +257,7 @@ def test_union_is_max_extent_of_branches():
 
     torch.manual_seed(0)
     model = _ones(TwoReach())
-    s = cs.summary(model, (1, 1, 40))
+    s = summary(model, (1, 1, 40))
     add = s.rows[-1]
     x = torch.zeros((1, 1, 40), dtype=torch.float64, requires_grad=True)
     model(x)[0, 0, 20].backward()
@@ -271,7 +271,7 @@ def test_dilation_pooling_chain_against_autograd():
                           nn.Conv2d(1, 1, 3, dilation=3), nn.MaxPool2d(2), nn.Conv2d(1, 1, 2))
     model = _ones(model)
     avg = _ones(nn.Sequential(*[nn.AvgPool2d(2) if isinstance(m, nn.MaxPool2d) else m for m in model]))
-    s = cs.summary(model, (1, 1, 80, 80))
+    s = summary(model, (1, 1, 80, 80))
     last = s.rows[-1]
     cell = 4
     r, j, start = last.receptive_field[0], last.jump[0], last.start[0]
@@ -283,8 +283,8 @@ def test_dilation_pooling_chain_against_autograd():
 
 def test_text_and_html_are_deterministic_and_complete():
     model = Residual()
-    a = cs.summary(model, (1, 1, 32, 32))
-    b = cs.summary(Residual(), (1, 1, 32, 32))
+    a = summary(model, (1, 1, 32, 32))
+    b = summary(Residual(), (1, 1, 32, 32))
     assert str(a) == str(b) and a._repr_html_() == b._repr_html_()
     text = str(a)
     for row in a.rows:
@@ -300,7 +300,7 @@ def test_text_and_html_are_deterministic_and_complete():
 def test_unsupported_layer_is_named():
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Upsample(scale_factor=2), nn.Conv2d(2, 1, 3))
     with pytest.raises(ValueError, match=r"'1' \(Upsample\) is not supported"):
-        cs.summary(model, (1, 1, 16, 16))
+        summary(model, (1, 1, 16, 16))
 
 
 def test_merge_with_different_jumps_is_refused():
@@ -314,23 +314,23 @@ def test_merge_with_different_jumps_is_refused():
             return self.a(x) + self.b(x)
 
     with pytest.raises(ValueError, match="jumps differ"):
-        cs.summary(Mismatch(), (1, 1, 8, 8))
+        summary(Mismatch(), (1, 1, 8, 8))
 
 
 def test_bad_arguments():
     with pytest.raises(TypeError, match="torch.nn.Module"):
-        cs.summary(lambda x: x, (1, 1, 8, 8))
+        summary(lambda x: x, (1, 1, 8, 8))
     with pytest.raises(ValueError, match="input_shape"):
-        cs.summary(nn.Conv2d(1, 1, 3), (8, 8))
+        summary(nn.Conv2d(1, 1, 3), (8, 8))
     with pytest.raises(TypeError, match="input_shape"):
-        cs.summary(nn.Conv2d(1, 1, 3), (1, 1, 8.0, 8))
+        summary(nn.Conv2d(1, 1, 3), (1, 1, 8.0, 8))
 
     class Dynamic(nn.Module):
         def forward(self, x):
             return x if x.sum() > 0 else -x
 
     with pytest.raises(ValueError, match="cannot trace"):
-        cs.summary(Dynamic(), (1, 1, 8, 8))
+        summary(Dynamic(), (1, 1, 8, 8))
 
 
 def test_unknown_field_after_strided_transposed_propagates_through_merge():
@@ -346,7 +346,7 @@ def test_unknown_field_after_strided_transposed_propagates_through_merge():
             return self.fuse(torch.cat([self.up(self.down(x)), self.skip(x)], dim=1))
 
     model = UpJoin()
-    s = cs.summary(model, (1, 1, 16, 16))
+    s = summary(model, (1, 1, 16, 16))
     assert s.row("up").receptive_field is None
     assert s.row("cat").receptive_field is None and "unknown" in s.row("cat").note
     assert s.row("fuse").output_shape == tuple(model(torch.zeros(1, 1, 16, 16)).shape)
@@ -356,7 +356,7 @@ def test_unknown_field_after_strided_transposed_propagates_through_merge():
 def test_transposed_stride_one_field_matches_autograd():
     model = _ones(nn.Sequential(nn.Conv1d(1, 1, 3), nn.ConvTranspose1d(1, 1, 5, padding=1),
                                 nn.AvgPool1d(2)))
-    s = cs.summary(model, (1, 1, 40))
+    s = summary(model, (1, 1, 40))
     last = s.rows[-1]
     x = torch.zeros((1, 1, 40), dtype=torch.float64, requires_grad=True)
     model(x)[0, 0, 8].backward()
@@ -368,7 +368,7 @@ def test_transposed_stride_one_field_matches_autograd():
 @pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 def test_same_padding_modules_and_3d():
     model = _ones(nn.Sequential(nn.Conv3d(1, 1, 2, padding="same"), nn.Conv3d(1, 1, 3, stride=2)))
-    s = cs.summary(model, (1, 1, 12, 12, 12))
+    s = summary(model, (1, 1, 12, 12, 12))
     assert s.rows[-1].output_shape == tuple(model(torch.zeros(1, 1, 12, 12, 12, dtype=torch.float64)).shape)
     x = torch.zeros((1, 1, 12, 12, 12), dtype=torch.float64, requires_grad=True)
     model(x)[0, 0, 2, 2, 2].backward()
@@ -384,8 +384,8 @@ def test_more_refusals_name_the_layer():
             return torch.cat([x, x], dim=2)
 
     with pytest.raises(ValueError, match="joins along dim 2"):
-        cs.summary(CatSpatial(), (1, 1, 8, 8))
+        summary(CatSpatial(), (1, 1, 8, 8))
     with pytest.raises(ValueError, match=r"'0' \(AdaptiveAvgPool2d\) pools \(7, 7\) to \(3, 3\)"):
-        cs.summary(nn.Sequential(nn.AdaptiveAvgPool2d(3)), (1, 1, 7, 7))
+        summary(nn.Sequential(nn.AdaptiveAvgPool2d(3)), (1, 1, 7, 7))
     with pytest.raises(ValueError, match=r"'0' \(Linear\) is applied to a map"):
-        cs.summary(nn.Sequential(nn.Linear(8, 2)), (1, 1, 8, 8))
+        summary(nn.Sequential(nn.Linear(8, 2)), (1, 1, 8, 8))
