@@ -53,6 +53,11 @@ from .separable import (
 # what a transposed convolution is not: a real inverse
 from .deconvolution import compare_inverses, deconvolve, lost_information
 
+# tools: one layer in every framework's terms, the layers that give a size, a model explained
+from .conventions import convert_activation, convert_weight, run_torch_recipe, same_padding, torch_equivalent
+from .explain import summary
+from .solver import layers_for
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -75,4 +80,7 @@ __all__ = [
     "depthwise_conv2d", "pointwise_conv2d", "depthwise_separable_conv2d",
     # inverses
     "deconvolve", "lost_information", "compare_inverses",
+    # tools
+    "same_padding", "convert_weight", "convert_activation", "torch_equivalent", "run_torch_recipe",
+    "layers_for", "summary",
 ]

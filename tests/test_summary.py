@@ -1,4 +1,4 @@
-"""convtutor.summary against torch itself, published receptive fields and an autograd brute force.
+"""convtutor.explain against torch itself, published receptive fields and an autograd brute force.
 
 Expected values never come from convtutor: shapes from the forward pass of the real model,
 parameter counts from ``numel``, FLOPs from ``torch.utils.flop_counter.FlopCounterMode``,
@@ -15,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from convtutor.summary import summary
+from convtutor.explain import summary  # also convtutor.summary
 
 torch.set_num_threads(1)
 

@@ -369,7 +369,7 @@ def _layer(node, modules, state, nd, seen_modules):
         return row(*_global_pool(name, kind, node, in_shape, out_shape, st_in, nd))
     raise _Unsupported(
         f"layer {name!r} ({kind}) is not supported: its receptive field and cost are unknown to "
-        "convtutor.summary (see its docstring for the supported layers)"
+        "convtutor.explain (see its docstring for the supported layers)"
     )
 
 
@@ -478,7 +478,7 @@ def _module_row(name, kind, module, params, in_shape, out_shape, st_in, nd):
 
     raise _Unsupported(
         f"layer {name!r} ({kind}) is not supported: its receptive field and cost are unknown to "
-        "convtutor.summary (see its docstring for the supported layers)"
+        "convtutor.explain (see its docstring for the supported layers)"
     )
 
 
