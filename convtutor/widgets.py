@@ -23,7 +23,8 @@ import time
 import numpy as np
 
 from . import arithmetic
-from . import animation as _anim
+from .drawing import scene_figure, text_path
+from .frames import INK, frame_model
 from ._validation import check_int
 from .geometry import conv_geometry, describe, transposed_geometry
 
@@ -141,7 +142,7 @@ class Explorer:
         if key == self._scene_key:
             self._scene.update(pic)
         else:
-            self._scene = _anim.scene_figure(pic, None, self.cell, 72, old=self._scene)
+            self._scene = scene_figure(pic, None, self.cell, 72, old=self._scene)
             self.figure = self._scene.ax.figure
             self._scene_key = key
         return _png(self.figure)
@@ -183,7 +184,7 @@ class _ConvExplorer(Explorer):
             f"position {y}: the kernel covers {kinds.count('input')} input and "
             f"{kinds.count('padding')} padding cells"
         )
-        pic = _anim.frame_model(g, y, "conv", numbers=self.numbers)
+        pic = frame_model(g, y, "conv", numbers=self.numbers)
         return msg, self._draw(g, pic)
 
 
@@ -227,7 +228,7 @@ class _TransposedExplorer(Explorer):
             f"which also multiplies the inserted and padding zeros<br>"
             f"{'output' if view == 'conv' else 'input'} cell {index}"
         )
-        pic = _anim.frame_model(g, index, view, numbers=self.numbers)
+        pic = frame_model(g, index, view, numbers=self.numbers)
         return msg, self._draw((g, view), pic)
 
 
@@ -301,12 +302,12 @@ class _DepthwiseExplorer(Explorer):
             artists.append(PolyCollection(squares, facecolors=[cmap[q % len(cmap)] for q in groups],
                                           edgecolors="#27435c", linewidths=0.8))
         many = "s" if cin // g > 1 else ""
-        texts = [_anim.text_path(f"input: {cin} channels", 8 * pt, "top", xin + 0.4, -0.3 - 3 * pt),
-                 _anim.text_path(f"output: {cout} channels", 8 * pt, "top", xout + 0.4, -0.3 - 3 * pt),
-                 _anim.text_path(f"each output channel reads {cin // g} input channel{many}: "
+        texts = [text_path(f"input: {cin} channels", 8 * pt, "top", xin + 0.4, -0.3 - 3 * pt),
+                 text_path(f"output: {cout} channels", 8 * pt, "top", xout + 0.4, -0.3 - 3 * pt),
+                 text_path(f"each output channel reads {cin // g} input channel{many}: "
                                   f"{cin // g} kernel{many} of {k}×{k}", 8.5 * pt, "bottom", width / 2,
                                   rows + 0.2 + 3 * pt)]
-        artists.append(PathCollection(texts, facecolors=_anim.INK, edgecolors="none"))
+        artists.append(PathCollection(texts, facecolors=INK, edgecolors="none"))
         self._artists = [ax.add_collection(a, autolim=False) for a in artists]
         ax.set_xlim(0, width)
         ax.set_ylim(-0.3 - 16 * pt, rows + 0.5 + 14 * pt)

@@ -1,0 +1,83 @@
+"""convtutor.drawing, convtutor.export and convtutor.images: the static pictures and the files."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from convtutor import drawing, export  # noqa: E402
+from convtutor.arithmetic import Layer  # noqa: E402
+from convtutor.geometry import conv_geometry, transposed_geometry  # noqa: E402
+from convtutor.images import sample_image  # noqa: E402
+from convtutor.receptive import field_map  # noqa: E402
+
+
+def test_frames_are_deterministic_and_one_per_position():
+    g = transposed_geometry((2, 2), 3, stride=2)
+    first = export.frames_png(g, "scatter", numbers=True)
+    assert len(first) == 4 and first == export.frames_png(g, "scatter", numbers=True)
+    assert len(set(first)) == 4                      # every frame differs
+
+
+def test_gif_has_every_frame(tmp_path):
+    from PIL import Image
+
+    export.save_gif(conv_geometry((5, 5), 3, stride=2), tmp_path / "a.gif", numbers=True)
+    with Image.open(tmp_path / "a.gif") as img:
+        assert img.n_frames == 4
+    with pytest.raises(ValueError, match=r"must end in \.gif"):
+        export.save_gif(conv_geometry((5, 5), 3), tmp_path / "a.png")
+
+
+def test_mp4_says_what_it_needs(tmp_path):
+    from matplotlib.animation import writers
+
+    if writers.is_available("ffmpeg"):
+        export.save_mp4(conv_geometry((5, 5), 3, stride=2), tmp_path / "a.mp4")
+        assert (tmp_path / "a.mp4").stat().st_size > 1000
+    else:
+        with pytest.raises(RuntimeError, match="needs the ffmpeg program"):
+            export.save_mp4(conv_geometry((5, 5), 3, stride=2), tmp_path / "a.mp4")
+
+
+def test_strip_holds_the_chosen_frames():
+    fig = drawing.strip(conv_geometry((5, 5), 3, stride=1), frames=[0, 4, 8], columns=2)
+    assert len(fig.axes) == 3
+    with pytest.raises(ValueError, match="frame 9 does not exist: this picture has 9 frames"):
+        drawing.strip(conv_geometry((5, 5), 3), frames=[9])
+
+
+@pytest.mark.parametrize("channels, groups, kernels", [([4, 8], 1, [32]), ([4, 8], 2, [16]), ([4, 8], 4, [8]),
+                                                      ([16, 16, 32], [16, 1], [16, 512])])
+def test_channel_groups_draws_one_line_per_kernel(channels, groups, kernels):
+    fig = drawing.channel_groups(channels, groups)
+    assert fig.kernels == kernels
+    segments = fig.axes[0].collections[0].get_segments()
+    assert len(segments) == sum(kernels)
+
+
+def test_channel_groups_rejects_groups_that_do_not_divide():
+    with pytest.raises(ValueError, match="groups=3 must divide in_channels=4"):
+        drawing.channel_groups([4, 6], 3)
+
+
+def test_padding_modes_and_value_grid_and_overlay():
+    assert len(drawing.padding_modes([1, 2, 3, 4], 2).axes) == 4
+    assert drawing.value_grid(np.eye(3)).axes[0].texts[0].get_text() == "1"
+    image = sample_image(gray=True)
+    fm = field_map([Layer(3, 2, 1)] * 3, image.shape)
+    fig = drawing.field_overlay(image, fm)
+    assert len(fig.axes[0].patches) == 1
+    with pytest.raises(ValueError, match="field was measured on an input of size"):
+        drawing.field_overlay(image[:50], fm)
+
+
+def test_sample_image():
+    rgb, gray = sample_image(), sample_image(gray=True)
+    assert rgb.shape == (3, 150, 128) and gray.shape == (150, 128)
+    assert 0 <= rgb.min() and rgb.max() <= 1 and 0.2 < gray.mean() < 0.8
+    np.testing.assert_allclose(gray, 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2])
+    rgb[0, 0, 0] = 5.0                               # a new array each time
+    assert sample_image()[0, 0, 0] <= 1
