@@ -1,357 +1,296 @@
-"""Explorers for a live kernel: sliders for the parameters, the picture and the numbers redrawn.
+"""Live explorers that need Python: sliders that recompute on real data, in Jupyter.
 
-Each explorer is an :class:`Explorer`: ``.sliders`` (name -> ``ipywidgets.IntSlider``),
-``.message`` (an ``ipywidgets.HTML`` with the output size, the formula with the numbers filled
-in, parameters and multiply-adds from :mod:`convtutor.arithmetic`), ``.output`` (an
-``ipywidgets.Output`` holding the picture as a PNG) and ``.widget`` (the whole box, which is
-what a notebook shows). A combination the package rejects (kernel larger than the padded input,
-``output_padding`` not below stride or dilation...) shows the package's message instead of the
-picture, never a traceback.
+The geometry of a layer (which cells the kernel reads, the output size) is explored in any
+browser, without Python, by :mod:`convtutor.explorer`. The explorers here do what only a running
+kernel can: they convolve a real photograph (:func:`image_explorer`), grow the checkerboard
+artifacts of stacked transposed convolutions (:func:`checkerboard_explorer`), and measure a
+stack's receptive field on the photograph (:func:`field_explorer`). Every number comes from the
+package (``conv2d``, ``conv_transpose2d``, ``pad``, ``field_map``).
 
-The picture is drawn on one matplotlib figure kept for the explorer's life: moving the
-``position`` slider only recolours the cells and relabels the numbers; other sliders rebuild
-the scene on the same figure. The PNG goes straight into the Output widget's ``outputs``, so
-nothing leaks into the notebook cell's own output.
+Each explorer is an :class:`Explorer`: ``.controls`` (name -> widget; set ``.value`` to drive it
+from code), ``.message`` (an ``ipywidgets.HTML`` with the sizes and what the picture shows, or
+the package's error for an impossible setting), ``.images`` (``ipywidgets.Image`` widgets) and
+``.widget`` (the whole box). In a notebook it shows as the live box; where no kernel runs (the
+HTML book) it shows a still picture of its first setting instead.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import io
 import time
 
 import numpy as np
 
-from . import arithmetic
-from .drawing import scene_figure, text_path
-from .frames import INK, frame_model
-from ._validation import check_int
-from .geometry import conv_geometry, describe, transposed_geometry
+from ._validation import check_choice, check_int
+from .arithmetic import Layer, conv_output_size
+from .conv import conv2d
+from .images import sample_image
+from .padding import PADDING_KINDS, pad
+from .receptive import field_map
+from .transposed import conv_transpose2d
 
-__all__ = ["Explorer", "conv_explorer", "transposed_explorer", "depthwise_explorer"]
+__all__ = ["Explorer", "KERNELS", "image_explorer", "checkerboard_explorer", "field_explorer"]
 
 
-def _slider(name: str, value: int, low: int, high: int, description: str | None = None):
+def _box_blur(k):
+    return np.full((k, k), 1.0 / (k * k))
+
+
+def _gaussian(k):
+    x = np.arange(k) - (k - 1) / 2
+    g = np.exp(-(x ** 2) / (2 * (k / 4) ** 2))
+    g2 = np.outer(g, g)
+    return g2 / g2.sum()
+
+
+# name -> kernel of size k (the fixed 3x3 ones ignore k)
+KERNELS = {
+    "identity": lambda k: np.pad([[1.0]], (k - 1) // 2) if k % 2 else np.pad([[1.0]], ((0, k - 1), (0, k - 1))),
+    "box blur": _box_blur,
+    "gaussian blur": _gaussian,
+    "sobel x (vertical edges)": lambda k: np.array([[1.0, 0, -1], [2, 0, -2], [1, 0, -1]]),
+    "sobel y (horizontal edges)": lambda k: np.array([[1.0, 2, 1], [0, 0, 0], [-1, -2, -1]]),
+    "laplacian": lambda k: np.array([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]]),
+    "sharpen": lambda k: np.array([[0.0, -1, 0], [-1, 5, -1], [0, -1, 0]]),
+}
+
+
+def _png(image: np.ndarray, scale: int = 2, signed: bool = False) -> bytes:
+    """An array as a PNG, each cell ``scale`` x ``scale`` pixels; signed values on a blue-white-red scale."""
+    from PIL import Image
+
+    a = np.asarray(image, dtype=np.float64)
+    if a.ndim == 3:
+        a = np.moveaxis(a, 0, -1)
+    if signed:
+        top = max(float(np.abs(a).max()), 1e-12)
+        t = np.clip(a / top, -1, 1)
+        rgb = np.stack([1 - np.clip(-t, 0, 1) * 0.75, 1 - np.abs(t) * 0.7, 1 - np.clip(t, 0, 1) * 0.75], axis=-1)
+    else:
+        lo, hi = float(a.min()), float(a.max())
+        rgb = (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
+        if rgb.ndim == 2:
+            rgb = np.stack([rgb] * 3, axis=-1)
+    pixels = np.clip(np.round(rgb * 255), 0, 255).astype(np.uint8)
+    pixels = pixels.repeat(scale, axis=0).repeat(scale, axis=1)
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+class Explorer:
+    """Controls, a message and pictures, recomputed on every change.
+
+    Attributes:
+        controls: dict name -> widget (sliders, dropdowns); set ``.value`` to drive it from code.
+        message: ``ipywidgets.HTML`` with the numbers, or the error of an impossible setting.
+        images: list of ``ipywidgets.Image`` holding the pictures.
+        widget: the ``ipywidgets.VBox`` shown in a notebook.
+        error: the last error message (``None`` when the setting is possible).
+        redraws: how many updates ran; redraw_ms: how long each took.
+    """
+
+    def __init__(self, controls: dict, n_images: int, captions: tuple[str, ...]):
+        import ipywidgets as w
+
+        self.controls = controls
+        self.message = w.HTML()
+        self.images = [w.Image(format="png") for _ in range(n_images)]
+        self.error: str | None = None
+        self.redraws = 0
+        self.redraw_ms: list[float] = []
+        boxes = [w.VBox([w.HTML(f"<b>{html.escape(c)}</b>"), im]) for c, im in zip(captions, self.images)]
+        items = list(controls.values())
+        half = (len(items) + 1) // 2
+        layout = w.Layout(flex_flow="row wrap")
+        self.widget = w.VBox([w.HBox([w.VBox(items[:half]), w.VBox(items[half:])], layout=layout),
+                              self.message, w.HBox(boxes, layout=layout)])
+        for control in items:
+            control.observe(lambda change: self.update(), names="value")
+        self.update()
+
+    def values(self) -> dict:
+        """The current value of every control."""
+        return {name: c.value for name, c in self.controls.items()}
+
+    def update(self) -> None:
+        """Recompute the message and the pictures from the controls."""
+        start = time.perf_counter()
+        try:
+            text, pngs = self._compute(self.values())
+            self.error = None
+        except ValueError as exc:             # an impossible setting: the package's own message
+            self.error = str(exc)
+            text, pngs = f'<span style="color:#a4161a">&#9888; {html.escape(self.error)}</span>', []
+        self.message.value = text
+        for image, png in zip(self.images, pngs + [b""] * (len(self.images) - len(pngs))):
+            image.value = png
+        self.redraws += 1
+        self.redraw_ms.append((time.perf_counter() - start) * 1e3)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.values().items())})"
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The live box in Jupyter; a still picture of this setting where no kernel runs."""
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        pictures = "".join(f'<img alt="explorer picture" style="max-width:100%;margin-right:8px" '
+                           f'src="data:image/png;base64,{base64.b64encode(bytes(im.value)).decode()}">'
+                           for im in self.images if im.value)
+        bundle["text/html"] = (f'<div class="ct-still">{pictures}<div>{self.message.value}</div>'
+                               "<div><i>A still of the live explorer: run the notebook in Jupyter to move "
+                               "its sliders.</i></div></div>")
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+    def _compute(self, v: dict) -> tuple[str, list[bytes]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _slider(name, value, low, high, description=None):
     import ipywidgets as w
 
     value = check_int(name, value, minimum=low)
     return w.IntSlider(value=value, min=low, max=max(high, value), description=description or name,
-                       continuous_update=True, style={"description_width": "initial"},
-                       layout=w.Layout(width="260px"))
+                       continuous_update=False, style={"description_width": "initial"},
+                       layout=w.Layout(width="250px"))
 
 
-def _png(fig) -> bytes:
-    """The figure as an RGB PNG, quickly: draw, then let Pillow encode with light compression."""
-    import io
+def _dropdown(name, value, options, description=None):
+    import ipywidgets as w
 
-    from PIL import Image
-
-    fig.canvas.draw()
-    size = fig.canvas.get_width_height()
-    img = Image.frombuffer("RGBA", size, fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    buf = io.BytesIO()
-    img.convert("RGB").save(buf, format="png", compress_level=1)
-    return buf.getvalue()
+    check_choice(name, value, tuple(options))
+    return w.Dropdown(value=value, options=list(options), description=description or name,
+                      style={"description_width": "initial"}, layout=w.Layout(width="250px"))
 
 
-def _fmt_size(size) -> str:
-    return "×".join(map(str, size))
-
-
-class Explorer:
-    """Sliders, a message and a picture, redrawn on every slider move.
-
-    Attributes:
-        sliders: dict name -> ``ipywidgets.IntSlider`` (set ``.value`` to drive it from code).
-        message: ``ipywidgets.HTML`` with the numbers, or the error for an impossible combination.
-        output: ``ipywidgets.Output`` holding the picture.
-        widget: the ``ipywidgets.VBox`` shown in a notebook (ending a cell with the explorer shows it).
-        error: the last error message (``None`` when the combination is valid).
-        redraws: how many times the explorer updated; redraw_ms: the milliseconds each update took.
-    """
-
-    def __init__(self, sliders: dict, controls: tuple = ()):
-        import ipywidgets as w
-
-        self.sliders = sliders
-        self.message = w.HTML()
-        self.output = w.Output()
-        self.error: str | None = None
-        self.redraws = 0
-        self.redraw_ms: list[float] = []
-        self.figure = None
-        self._scene = None
-        self._scene_key = None
-        self._busy = False
-        items = list(sliders.values()) + list(controls)
-        half = (len(items) + 1) // 2
-        box = w.HBox([w.VBox(items[:half]), w.VBox(items[half:])])
-        self.widget = w.VBox([box, self.message, self.output])
-        for control in items:
-            control.observe(self._changed, names="value")
-        self.update()
-
-    def _repr_mimebundle_(self, **kwargs):
-        """Show the box; its plain-text form (what nbval compares) is short and deterministic."""
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)
-        return bundle
-
-    def __repr__(self) -> str:
-        values = ", ".join(f"{name}={value}" for name, value in self.values().items())
-        return f"{type(self).__name__.lstrip('_')}({values})"
-
-    def _changed(self, change) -> None:
-        if not self._busy:
-            self.update()
-
-    def values(self) -> dict:
-        """The current slider values."""
-        return {name: s.value for name, s in self.sliders.items()}
-
-    def update(self) -> None:
-        """Recompute the message and redraw the picture from the current slider values."""
-        start = time.perf_counter()
-        self._busy = True
-        try:
-            text, png = self._compute(self.values())
-            self.error = None
-        except ValueError as exc:  # an impossible combination: the package's own message
-            self.error = str(exc)
-            text, png = f'<span style="color:#a4161a">&#9888; {html.escape(self.error)}</span>', None
-        finally:
-            self._busy = False
-        self.message.value = text
-        if png is None:
-            self.output.outputs = ()
-        else:
-            data = {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": "<picture>"}
-            self.output.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
-        self.redraws += 1
-        self.redraw_ms.append((time.perf_counter() - start) * 1000)
-
-    def _set_range(self, name: str, count: int) -> int:
-        """Fit slider ``name`` to ``count`` choices (0..count-1) and return its value."""
-        s = self.sliders[name]
-        s.max = max(count - 1, 0)
-        s.disabled = count <= 1
-        return s.value
-
-    def _draw(self, key, pic) -> bytes:
-        """Update the scene if ``key`` (what the cells are) is unchanged, else rebuild it."""
-        if key == self._scene_key:
-            self._scene.update(pic)
-        else:
-            self._scene = scene_figure(pic, None, self.cell, 72, old=self._scene)
-            self.figure = self._scene.ax.figure
-            self._scene_key = key
-        return _png(self.figure)
-
-    def _compute(self, v: dict) -> tuple[str, bytes | None]:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-
-class _ConvExplorer(Explorer):
-    def __init__(self, input_size, kernel_size, stride, padding, dilation, numbers):
-        self.numbers, self.cell = numbers, 0.34 if numbers else 0.28
+class _ImageExplorer(Explorer):
+    def __init__(self, kernel, kernel_size, stride, dilation, padding, padding_mode):
+        self.image = sample_image(gray=True)
         super().__init__({
-            "input_size": _slider("input_size", input_size, 1, 12, "input i"),
-            "kernel_size": _slider("kernel_size", kernel_size, 1, 7, "kernel k"),
+            "kernel": _dropdown("kernel", kernel, KERNELS),
+            "kernel_size": _slider("kernel_size", kernel_size, 1, 9, "kernel size (blurs)"),
             "stride": _slider("stride", stride, 1, 4, "stride s"),
-            "padding": _slider("padding", padding, 0, 4, "padding p"),
             "dilation": _slider("dilation", dilation, 1, 4, "dilation d"),
-            "position": _slider("position", 0, 0, 0, "position"),
-        })
+            "padding": _slider("padding", padding, 0, 12, "padding p"),
+            "padding_mode": _dropdown("padding_mode", padding_mode, PADDING_KINDS, "padding mode"),
+        }, 2, ("input (150 x 128)", "output"))
 
     def _compute(self, v):
-        i, k, s, p, d = (v[n] for n in ("input_size", "kernel_size", "stride", "padding", "dilation"))
-        g = conv_geometry((i, i), k, s, p, d)
-        positions = list(g.positions())
-        y = positions[self._set_range("position", len(positions))]
-        taps = g.footprint(y)
-        o = g.output_size[0]
-        kinds = [t.kind for t in taps]
-        weights = arithmetic.conv_parameters(1, 1, k, bias=False)
-        macs = arithmetic.conv_macs(1, 1, k, g.output_size)
-        msg = (
-            f"<b>{html.escape(describe(g))}</b><br>"
-            f"output size <b>{_fmt_size(g.output_size)}</b>: "
-            f"o = &lfloor;(i + 2p &minus; d(k&minus;1) &minus; 1) / s&rfloor; + 1 = "
-            f"&lfloor;({i} + {2 * p} &minus; {d * (k - 1)} &minus; 1) / {s}&rfloor; + 1 = {o}; "
-            f"the dilated kernel spans d(k&minus;1) + 1 = {d * (k - 1) + 1} cells<br>"
-            f"one channel in, one out: {weights} weights, {macs} multiply-adds "
-            f"({o * o} positions &times; {k * k})<br>"
-            f"position {y}: the kernel covers {kinds.count('input')} input and "
-            f"{kinds.count('padding')} padding cells"
-        )
-        pic = frame_model(g, y, "conv", numbers=self.numbers)
-        return msg, self._draw(g, pic)
+        kernel = KERNELS[v["kernel"]](v["kernel_size"])
+        k = kernel.shape[0]
+        x = pad(self.image[None], (v["padding"], v["padding"]), v["padding_mode"])
+        out = conv2d(x[None], kernel[None, None], stride=v["stride"], dilation=v["dilation"])[0, 0]
+        o = conv_output_size(self.image.shape, k, v["stride"], v["padding"], v["dilation"])
+        signed = bool((kernel < 0).any())
+        msg = (f"kernel <b>{html.escape(v['kernel'])}</b> ({k}&times;{k}), stride {v['stride']}, dilation "
+               f"{v['dilation']} (spans {v['dilation'] * (k - 1) + 1} cells), padding {v['padding']} "
+               f"({v['padding_mode']}) &rarr; output <b>{o[0]}&times;{o[1]}</b>"
+               + ("; negative values blue, positive red" if signed else ""))
+        return msg, [_png(self.image), _png(out, scale=max(1, round(2 * self.image.shape[1] / max(o[1], 1))),
+                                            signed=signed)]
 
 
-class _TransposedExplorer(Explorer):
-    def __init__(self, input_size, kernel_size, stride, padding, output_padding, dilation, numbers):
-        import ipywidgets as w
-
-        self.numbers, self.cell = numbers, 0.32 if numbers else 0.26
-        self.view = w.ToggleButtons(options=[("as a convolution", "conv"), ("as a scatter", "scatter")],
-                                    value="conv", description="view",
-                                    style={"description_width": "initial", "button_width": "120px"})
+class _CheckerboardExplorer(Explorer):
+    def __init__(self, layers, kernel_size, stride, method):
         super().__init__({
-            "input_size": _slider("input_size", input_size, 1, 8, "input i"),
-            "kernel_size": _slider("kernel_size", kernel_size, 1, 6, "kernel k"),
-            "stride": _slider("stride", stride, 1, 4, "stride s"),
-            "padding": _slider("padding", padding, 0, 4, "padding p"),
-            "output_padding": _slider("output_padding", output_padding, 0, 3, "output_padding"),
-            "dilation": _slider("dilation", dilation, 1, 3, "dilation d"),
-            "position": _slider("position", 0, 0, 0, "position"),
-        }, controls=(self.view,))
+            "layers": _slider("layers", layers, 1, 4, "stacked layers"),
+            "kernel_size": _slider("kernel_size", kernel_size, 1, 6, "kernel size k"),
+            "stride": _slider("stride", stride, 1, 3, "stride s"),
+            "method": _dropdown("method", method, ("transposed convolution", "resize, then convolve"),
+                                "upsampling"),
+        }, 2, ("constant input, upsampled", "the photograph, upsampled"))
 
     def _compute(self, v):
-        names = ("input_size", "kernel_size", "stride", "padding", "output_padding", "dilation")
-        i, k, s, p, op, d = (v[n] for n in names)
-        g = transposed_geometry((i, i), k, s, p, op, d)
-        view = self.view.value
-        cells = list(g.positions()) if view == "conv" else list(np.ndindex(*g.input_size))
-        index = cells[self._set_range("position", len(cells))]
-        o, before = g.output_size[0], g.grid_padding[0][0]
-        zeros = f"{s - 1} zero{'s' if s != 2 else ''}"
-        msg = (
-            f"<b>{html.escape(describe(g))}</b><br>"
-            f"output size <b>{_fmt_size(g.output_size)}</b>: "
-            f"o = (i&minus;1)s &minus; 2p + d(k&minus;1) + op + 1 = "
-            f"({i}&minus;1)&middot;{s} &minus; {2 * p} + {d * (k - 1)} + {op} + 1 = {o}<br>"
-            f"as a convolution: {zeros} inserted between input values, "
-            f"{'padded' if before >= 0 else 'cropped'} by |d(k&minus;1) &minus; p| = {abs(before)} "
-            f"(+{op} after): a {_fmt_size(g.grid_size)} grid, kernel flipped, stride 1<br>"
-            f"multiply-adds: {arithmetic.conv_transpose_macs(1, 1, k, g.input_size)} as a scatter "
-            f"({i * i} inputs &times; {k * k} weights); {o * o * k * k} as the equivalent convolution, "
-            f"which also multiplies the inserted and padding zeros<br>"
-            f"{'output' if view == 'conv' else 'input'} cell {index}"
-        )
-        pic = frame_model(g, index, view, numbers=self.numbers)
-        return msg, self._draw((g, view), pic)
+        k, s, n = v["kernel_size"], v["stride"], v["layers"]
+        constant = np.ones((1, 1, 6, 6))
+        photo = sample_image(gray=True)[None, None, ::8, ::8]
+        kernel = np.ones((1, 1, k, k)) / (k * k / (s * s))
+        outs = []
+        for x in (constant, photo):
+            for _ in range(n):
+                if v["method"] == "transposed convolution":
+                    p = max(0, (k - s) // 2)
+                    x = conv_transpose2d(x, kernel, stride=s, padding=p)
+                else:   # nearest-neighbour resize, then a k x k average with 'same' padding
+                    x = x.repeat(s, axis=2).repeat(s, axis=3)
+                    x = conv2d(x, np.ones((1, 1, k, k)) / (k * k), padding="same")
+            outs.append(x[0, 0])
+        inner = outs[0][k * n:-k * n or None, k * n:-k * n or None] if outs[0].shape[0] > 2 * k * n + 2 else outs[0]
+        spread = float(inner.max() - inner.min()) / max(float(np.abs(inner).mean()), 1e-12)
+        even = k % s == 0
+        msg = (f"{n} &times; {html.escape(v['method'])}, k={k}, s={s}: "
+               f"{'k is a multiple of s: every output cell gets the same number of kernel copies' if even and v['method'].startswith('t') else ''}"
+               f"{'k is not a multiple of s: uneven overlap' if not even and v['method'].startswith('t') else ''}"
+               f"{'resize then convolve: no uneven overlap' if v['method'].startswith('r') else ''}"
+               f"<br>away from the border, a constant input comes out with a relative spread of "
+               f"<b>{spread:.2f}</b> (0 means flat: no checkerboard)")
+        return msg, [_png(outs[0], scale=max(1, 240 // outs[0].shape[1])),
+                     _png(outs[1], scale=max(1, 240 // outs[1].shape[1]))]
 
 
-class _DepthwiseExplorer(Explorer):
-    def __init__(self, in_channels, out_channels, groups, kernel_size, input_size):
-        self.cell = None
+class _FieldExplorer(Explorer):
+    def __init__(self, depth, kernel_size, stride, dilation, weights):
+        self.image = sample_image(gray=True)
         super().__init__({
-            "in_channels": _slider("in_channels", in_channels, 1, 16, "in channels I"),
-            "out_channels": _slider("out_channels", out_channels, 1, 32, "out channels O"),
-            "groups": _slider("groups", groups, 1, 16, "groups g"),
-            "kernel_size": _slider("kernel_size", kernel_size, 1, 7, "kernel k"),
-            "input_size": _slider("input_size", input_size, 1, 64, "input size"),
-        })
+            "depth": _slider("depth", depth, 1, 8, "layers"),
+            "kernel_size": _slider("kernel_size", kernel_size, 1, 7, "kernel size k"),
+            "stride": _slider("stride", stride, 1, 3, "stride s"),
+            "dilation": _slider("dilation", dilation, 1, 4, "dilation d"),
+            "weights": _dropdown("weights", weights, ("ones", "random"), "weights"),
+        }, 1, ("the field of the centre output cell, on the photograph",))
 
     def _compute(self, v):
-        names = ("in_channels", "out_channels", "groups", "kernel_size", "input_size")
-        cin, cout, g, k, n = (v[x] for x in names)
-        a = arithmetic
-        params = a.conv_parameters(cin, cout, k, groups=g, bias=False)  # checks the channels
-        size = a.conv_output_size((n, n), k, padding="same")
-        macs = a.conv_macs(cin, cout, k, size, groups=g)
-        dense_p, dense_m = a.conv_parameters(cin, cout, k, bias=False), a.conv_macs(cin, cout, k, size)
-        sep_p = (a.conv_parameters(cin, cin, k, groups=cin, bias=False)
-                 + a.conv_parameters(cin, cout, 1, bias=False))
-        sep_m = a.conv_macs(cin, cin, k, size, groups=cin) + a.conv_macs(cin, cout, 1, size)
-        kind = "depthwise" if g == cin else ("grouped" if g > 1 else "standard")
-        mult = f"; depth multiplier O/I = {cout // cin}" if g == cin and cout % cin == 0 else ""
-        msg = (
-            f"<b>{kind} convolution</b>: {g} group{'s' if g > 1 else ''} of {cin // g} input &rarr; "
-            f"{cout // g} output channel{'s' if cout // g > 1 else ''}{mult}<br>"
-            f"weights (I/g)&middot;O&middot;k&sup2; = {cin // g}&middot;{cout}&middot;{k * k} = "
-            f"<b>{params}</b> "
-            f"(standard: {dense_p}); multiply-adds on {_fmt_size(size)} ('same' padding): <b>{macs}</b> "
-            f"(standard: {dense_m})<br>"
-            f"depthwise separable instead (depthwise {k}&times;{k} then pointwise 1&times;1): "
-            f"{sep_p} weights, {sep_m} multiply-adds"
-        )
-        return msg, self._picture(cin, cout, g, k)
-
-    def _picture(self, cin, cout, g, k) -> bytes:
-        """Which input channels each output channel reads, coloured by group."""
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.collections import LineCollection, PathCollection, PolyCollection
-        from matplotlib.figure import Figure
-
-        if self.figure is None:
-            self.figure = Figure(dpi=72)
-            FigureCanvasAgg(self.figure)
-            self._axes = self.figure.add_axes((0, 0, 1, 1))
-            self._artists = []
-        ax = self._axes
-        for artist in self._artists:  # reuse the Axes: take the last picture's artists off
-            artist.remove()
-        cmap = ["#63aee8", "#6ccbb7", "#f4a259", "#bc4b51", "#8e7dbe", "#5b8e7d", "#e9c46a", "#8cb369"]
-        rows = max(cin, cout)
-        u = min(0.26, 3.0 / (rows + 1))  # inches per channel box
-        pt = 1 / (72 * u)  # data units per point
-        width = 4.6 / u
-        xin, xout = 0.22 * width - 0.4, 0.78 * width - 0.4
-        yin = (rows - cin) / 2 + np.arange(cin)[::-1]
-        yout = (rows - cout) / 2 + np.arange(cout)[::-1]
-        group_in, group_out = np.arange(cin) // (cin // g), np.arange(cout) // (cout // g)
-        segs, colors = [], []
-        for o in range(cout):
-            for c in np.flatnonzero(group_in == group_out[o]):
-                segs.append([(xin + 0.8, yin[c] + 0.4), (xout, yout[o] + 0.4)])
-                colors.append(cmap[group_out[o] % len(cmap)])
-        artists = [LineCollection(segs, colors=colors, linewidths=0.9, alpha=0.8)]
-        for x, ys, groups in ((xin, yin, group_in), (xout, yout, group_out)):
-            squares = [[(x, y), (x + 0.8, y), (x + 0.8, y + 0.8), (x, y + 0.8)] for y in ys]
-            artists.append(PolyCollection(squares, facecolors=[cmap[q % len(cmap)] for q in groups],
-                                          edgecolors="#27435c", linewidths=0.8))
-        many = "s" if cin // g > 1 else ""
-        texts = [text_path(f"input: {cin} channels", 8 * pt, "top", xin + 0.4, -0.3 - 3 * pt),
-                 text_path(f"output: {cout} channels", 8 * pt, "top", xout + 0.4, -0.3 - 3 * pt),
-                 text_path(f"each output channel reads {cin // g} input channel{many}: "
-                                  f"{cin // g} kernel{many} of {k}×{k}", 8.5 * pt, "bottom", width / 2,
-                                  rows + 0.2 + 3 * pt)]
-        artists.append(PathCollection(texts, facecolors=INK, edgecolors="none"))
-        self._artists = [ax.add_collection(a, autolim=False) for a in artists]
-        ax.set_xlim(0, width)
-        ax.set_ylim(-0.3 - 16 * pt, rows + 0.5 + 14 * pt)
-        ax.set_axis_off()
-        self.figure.set_size_inches(4.6, (rows + 0.8 + 30 * pt) * u)
-        return _png(self.figure)
+        k, s, d = v["kernel_size"], v["stride"], v["dilation"]
+        layers = [Layer(k, s, d * (k - 1) // 2, d)] * v["depth"]
+        fm = field_map(layers, self.image.shape, weights=v["weights"], draws=4)
+        values = np.abs(fm.values) / np.abs(fm.values).max()
+        rgb = np.stack([self.image * 0.55] * 3)
+        rgb[0] += 0.45 * values
+        rgb[1] += 0.28 * values
+        (r0, r1), (c0, c1) = fm.clipped
+        rgb[2, r0:r1 + 1, [c0, c1]] = 1.0
+        rgb[2, [r0, r1], c0:c1 + 1] = 1.0
+        used = np.count_nonzero(fm.values) / ((r1 - r0 + 1) * (c1 - c0 + 1))
+        msg = (f"{v['depth']} layers of k={k}, s={s}, d={d}: theoretical field <b>{fm.field.size}</b> cells wide "
+               f"(jump {fm.field.jump}); the outline is that square on the image, the glow what actually reaches "
+               f"the output cell {fm.output_index}: {used:.0%} of the square's cells"
+               + (f", spread (std) {fm.std[1]:.1f} cells" if v["weights"] == "random" else ""))
+        return msg, [_png(np.clip(rgb, 0, 1), scale=2)]
 
 
-def conv_explorer(input_size=5, kernel_size=3, stride=1, padding=0, dilation=1, numbers=False) -> Explorer:
-    """Sliders for a square convolution: input size, kernel, stride, padding, dilation, position.
-
-    Parameters:
-        input_size, kernel_size, stride, padding, dilation: starting values (ints).
-        numbers: show input values, weights and outputs in the cells.
+def image_explorer(kernel="sobel x (vertical edges)", kernel_size=3, stride=1, dilation=1, padding=1,
+                   padding_mode="zeros") -> Explorer:
+    """Convolve the sample photograph live: kernel, stride, dilation, padding and padding mode.
 
     Example:
-        >>> ex = conv_explorer(5, 3, stride=2)
-        >>> ex.sliders["padding"].value = 1
-        >>> "output size <b>3×3</b>" in ex.message.value
+        >>> ex = image_explorer()
+        >>> ex.controls["stride"].value = 2
+        >>> "output <b>75&times;64</b>" in ex.message.value
         True
     """
-    return _ConvExplorer(input_size, kernel_size, stride, padding, dilation, numbers)
+    return _ImageExplorer(kernel, kernel_size, stride, dilation, padding, padding_mode)
 
 
-def transposed_explorer(input_size=2, kernel_size=3, stride=2, padding=0, output_padding=0, dilation=1,
-                        numbers=False) -> Explorer:
-    """Sliders for a square transposed convolution; ``.view`` switches between the equivalent
-    convolution over the zero-stuffed grid and the scatter of kernel copies.
+def checkerboard_explorer(layers=2, kernel_size=3, stride=2, method="transposed convolution") -> Explorer:
+    """Stack transposed convolutions (or resize-then-convolve) and watch checkerboard artifacts grow.
 
     Example:
-        >>> ex = transposed_explorer(2, 3, stride=2)
-        >>> "output size <b>5×5</b>" in ex.message.value
+        >>> ex = checkerboard_explorer(kernel_size=4, stride=2)
+        >>> "every output cell gets the same number" in ex.message.value
         True
     """
-    return _TransposedExplorer(input_size, kernel_size, stride, padding, output_padding, dilation, numbers)
+    return _CheckerboardExplorer(layers, kernel_size, stride, method)
 
 
-def depthwise_explorer(in_channels=4, out_channels=8, groups=4, kernel_size=3, input_size=16) -> Explorer:
-    """Sliders for channels and groups: which input channels each output channel reads, and the
-    weights and multiply-adds of standard, grouped, depthwise and depthwise separable convolutions.
+def field_explorer(depth=3, kernel_size=3, stride=2, dilation=1, weights="ones") -> Explorer:
+    """A stack's receptive field on the sample photograph: the theoretical square and what really reaches.
 
     Example:
-        >>> ex = depthwise_explorer(16, 32, groups=1)
-        >>> "= <b>4608</b>" in ex.message.value      # the source's example
+        >>> ex = field_explorer(depth=2, stride=1)
+        >>> "theoretical field <b>5</b>" in ex.message.value
         True
     """
-    return _DepthwiseExplorer(in_channels, out_channels, groups, kernel_size, input_size)
+    return _FieldExplorer(depth, kernel_size, stride, dilation, weights)
