@@ -309,7 +309,9 @@
     return { shape: shape, data: data };
   }
 
-  // Deterministic small integers, so a reader can check a sum by hand (1-D: row 0 of the 2-D rule).
+  // Deterministic small integers, so a reader can check a sum by hand. Kernels are never
+  // symmetric under a flip (up to 7 taps in 1-D), so flipping them changes the sums.
+  var KERNEL_1D = [1, 2, 0, -1, 3, 1, 2], INPUT_1D = [2, 4, 1, 3, 3, 1, 4, 2, 1, 2, 3];
   function inputValue(r, c) { return (r * 7 + c * 3 + (r * c) % 5) % 4 + 1; }
   function kernelValue(r, c, k) { return ((r * 5 + c * 2 + k) % 3) - (r === c ? 0 : 1) + 1; }
 
@@ -317,7 +319,7 @@
     var data = [], count = product(shape);
     for (var n = 0; n < count; n++) {
       var idx = unravel(n, shape);
-      data.push(shape.length === 1 ? inputValue(0, idx[0]) : inputValue(idx[0], idx[1]));
+      data.push(shape.length === 1 ? INPUT_1D[idx[0] % INPUT_1D.length] : inputValue(idx[0], idx[1]));
     }
     return { shape: shape.slice(), data: data };
   }
@@ -326,7 +328,7 @@
     var data = [], count = product(shape);
     for (var n = 0; n < count; n++) {
       var idx = unravel(n, shape);
-      data.push(shape.length === 1 ? kernelValue(0, idx[0], shape[0]) : kernelValue(idx[0], idx[1], shape[0]));
+      data.push(shape.length === 1 ? KERNEL_1D[idx[0] % KERNEL_1D.length] : kernelValue(idx[0], idx[1], shape[0]));
     }
     return { shape: shape.slice(), data: data };
   }
