@@ -10,22 +10,22 @@ book every page would carry its own copy; instead:
    ``myst_nb.mime_renderers`` in ``pyproject.toml``), which writes the element alone and flags
    its node. Setting ``convtutor_explorer_assets = "static"`` (this extension's default) tells
    the renderer that the assets are served;
-2. the two files of ``convtutor/assets`` are copied to ``_static/convtutor/`` when the builder
-   starts (before pages are written, so Sphinx adds its ``?v=<checksum>`` to their URLs and a
-   new version is never served from a stale cache);
+2. the script and the stylesheet of ``convtutor/assets`` are written to ``_static/convtutor/``
+   when the builder starts (the script as the compact copy notebooks carry, without comments:
+   ``convtutor.explorer.explorer_assets``), before pages are written, so Sphinx adds its
+   ``?v=<checksum>`` to their URLs and a new version is never served from a stale cache;
 3. a page whose doctree holds a flagged node links them (``html-page-context``: per page; the
    script deferred), so pages without an explorer load nothing more.
 """
 
 from __future__ import annotations
 
-import shutil
-from importlib import resources
 from pathlib import Path
 
 from docutils import nodes
 
 from convtutor._mystnb import NODE_FLAG
+from convtutor.explorer import explorer_assets
 
 STATIC_DIR = "convtutor"  # under _static
 ASSETS = ("explorer.js", "explorer.css")
@@ -36,10 +36,9 @@ def _copy_assets(app) -> None:
         return
     target = Path(app.outdir) / "_static" / STATIC_DIR
     target.mkdir(parents=True, exist_ok=True)
-    source = resources.files("convtutor") / "assets"
-    for name in ASSETS:
-        with resources.as_file(source / name) as path:
-            shutil.copyfile(path, target / name)
+    script, style = explorer_assets()
+    for name, text in zip(ASSETS, (script, style)):
+        (target / name).write_text(text, encoding="utf-8")
 
 
 def _link_assets(app, pagename, templatename, context, doctree) -> None:

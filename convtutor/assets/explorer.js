@@ -812,7 +812,9 @@
       var parts = [];
       if (g.stride.some(function (v) { return v > 1; })) { parts.push("zeros inserted (dotted)"); }
       var gp = g.gridPadding.map(function (p) { return p[0]; });
-      if (gp.some(function (p) { return p !== 0; })) { parts.push("padded " + sizeText(gp).replace(/-/g, MINUS)); }
+      if (gp.some(function (p) { return p !== 0; })) {
+        parts.push("padded " + sizeText(gp).replace(/-/g, MINUS) + (gp.some(function (p) { return p < 0; }) ? " (negative: cropped)" : ""));
+      }
       subA = (parts.length ? parts.join(", ") + " \u2192 " : "grid ") + sizeText(g.grid);
       subB = "kernel flipped";
     } else {
@@ -830,8 +832,12 @@
     this.lastWidth = W;
     var sizeA = scatter ? g.input : g.grid, sizeB = scatter ? g.canvas : g.output;
     var A = panelShape(sizeA), B = panelShape(sizeB), L = this.labels();
-    var labelA = Math.max(textWidth(L.titleA, FONT.title), textWidth(L.subA, FONT.sub));
-    var labelB = Math.max(textWidth(L.titleB, FONT.title), textWidth(L.subB, FONT.sub));
+    // a long sub-label gets a smaller font (never below the minimum) before it widens the picture
+    var room = Math.max(W - 2 * MARGIN, 120);
+    function subSize(text) { return Math.max(FONT.min, Math.min(FONT.sub, room / Math.max(1, text.length * 0.6))); }
+    var subA = subSize(L.subA), subB = subSize(L.subB);
+    var labelA = Math.max(textWidth(L.titleA, FONT.title), textWidth(L.subA, subA));
+    var labelB = Math.max(textWidth(L.titleB, FONT.title), textWidth(L.subB, subB));
     var p = plan(W, A, B, labelA, labelB, s.ndim);
     this.plan = p;
     this.planKey = [p.mode, p.cell, W].join();
@@ -842,6 +848,8 @@
     svg.setAttribute("width", p.width);
     svg.setAttribute("height", p.height);
     svg.style.maxWidth = p.width + "px";
+    // thin edges for small cells, none for tiny ones (the fill colours still tell the kinds apart)
+    svg.setAttribute("data-density", p.cell < 9 ? "tiny" : p.cell < 18 ? "small" : "normal");
     this.root.setAttribute("data-valid", "true");
     this.root.setAttribute("data-layout", p.mode);
     this.message.textContent = "";
@@ -852,13 +860,13 @@
     this.showWeights = this.numbers && cell >= 34;
     // titles: input in blue, output in vermillion (also told apart by edge style: solid
     // square cells for the input, rounded, thicker edges for the output)
-    function title(x, y, main, sub, cls) {
+    function title(x, y, main, sub, size, cls) {
       svgEl("text", { x: x, y: y + FONT.title, "class": "ct-label " + cls, "font-size": FONT.title }, svg).textContent = main;
-      if (sub) { svgEl("text", { x: x, y: y + FONT.title + 4 + FONT.sub, "class": "ct-sublabel", "font-size": FONT.sub }, svg).textContent = sub; }
+      if (sub) { svgEl("text", { x: x, y: y + FONT.title + 4 + FONT.sub, "class": "ct-sublabel", "font-size": size }, svg).textContent = sub; }
     }
     this.beam = svgEl("polygon", { "class": "ct-beam", points: "0,0" }, svg);  // under everything
-    title(p.ax, p.ay, L.titleA, L.subA, "ct-label-in");
-    title(p.bx, p.by, L.titleB, L.subB, "ct-label-out");
+    title(p.ax, p.ay, L.titleA, L.subA, subA, "ct-label-in");
+    title(p.bx, p.by, L.titleB, L.subB, subB, "ct-label-out");
     this.origin = { a: [p.ax, p.ay + HEAD], b: [p.bx, p.by + HEAD] };
     var gA = svgEl("g", { "class": "ct-panel-in" }, svg), gB = svgEl("g", { "class": "ct-panel-out" }, svg);
     this.rectsA = [];
