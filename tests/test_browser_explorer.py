@@ -390,10 +390,10 @@ def test_url_hash_keeps_and_restores_the_state(open_page, site):
     _slide(p, "tconv", "stride", 3, axis=1)
     p.page.locator("#ct-tconv input[data-control=view][value=scatter]").check()
     p.page.locator("#ct-conv [data-action=step]").click()
-    url = p.page.url
-    assert "ct-conv=kind:conv;i:7x7;k:2x2;s:2x2;p:1x1;d:1x1;flip:0;at:1" in url
-    assert "ct-tconv=kind:transposed;i:2x3;k:3x3;s:2x3;p:1x0;d:1x1;op:0x0;view:scatter;flip:0" in url
-    assert "ct-p1=" not in url  # players do not write the URL
+    for text in ("ct-conv=kind:conv;i:7x7;k:2x2;s:2x2;p:1x1;d:1x1;flip:0;at:1",
+                 "ct-tconv=kind:transposed;i:2x3;k:3x3;s:2x3;p:1x0;d:1x1;op:0x0;view:scatter;flip:0"):
+        p.page.wait_for_function("t => location.hash.includes(t)", arg=text, timeout=3000)  # written within 200 ms
+    assert "ct-p1=" not in p.page.url  # players do not write the URL
     saved = {key: p.state(key) for key in ("conv", "tconv")}
     p.page.reload()
     p.page.wait_for_function("document.querySelectorAll('.ct-explorer[data-ready=true]').length > 0")
@@ -403,6 +403,9 @@ def test_url_hash_keeps_and_restores_the_state(open_page, site):
     # a shared link opens the layer in a fresh page, drawn as convtutor says
     fresh = open_page(hash_="#ct-line=kind:conv;i:11;k:4;s:2;p:1;d:1;flip:1;at:2")
     state = fresh.state("line")
+    # and scrolls it into view
+    assert fresh.js("() => { const b = document.querySelector('#ct-line').getBoundingClientRect();"
+                    " return b.top >= -1 && b.top < innerHeight; }")
     assert state["input"] == [11] and state["kernel"] == [4] and state["flip"] and state["position"] == 2
     geo = _geometry(state)
     assert fresh.js("() => document.querySelectorAll('#ct-line rect[data-out]').length") == geo.output_size[0]
@@ -428,7 +431,8 @@ def test_javascript_api_opens_a_layer(open_page):
     # unequal axes need one slider per axis
     axes = p.js("() => [...document.querySelectorAll('#ct-conv input[data-param=input]')].map(s => [s.dataset.axis, s.value])")
     assert axes == [["0", "6"], ["1", "4"]]
-    assert "ct-conv=kind:conv;i:6x4;k:3x1;s:1x1;p:1x0;d:1x1;flip:0" in p.page.url
+    p.page.wait_for_function("t => location.hash.includes(t)", arg="ct-conv=kind:conv;i:6x4;k:3x1;s:1x1;p:1x0;d:1x1;flip:0",
+                             timeout=3000)
     link = p.js("() => window.convtutorExplorer.link('ct-scatter', {kind: 'transposed', input: 2, stride: 3, view: 'conv'})")
     assert link == "#ct-scatter=kind:transposed;i:2x2;k:3x3;s:3x3;p:0x0;d:1x1;op:0x0;view:conv;flip:0"
     # a link on the page (as a list of solved shapes would write) opens it there
@@ -579,6 +583,33 @@ def test_two_copies_of_the_script_and_duplicate_elements(browser, tmp_path):
         ids = page.evaluate("() => [...document.querySelectorAll('.ct-explorer')].map(r => [r.id, r.dataset.ready])")
         assert ids == [["ct-twice", "true"], ["ct-twice-2", "true"]]
         assert page.evaluate("() => document.querySelectorAll('svg.ct-svg').length") == 2
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_in_a_notebook_output_the_url_is_left_alone(browser, tmp_path):
+    """In JupyterLab (an output area, a dark theme on body) the page URL is the application's:
+    an explorer there never writes it, and the dark theme applies."""
+    obj = static_explorer(input=4, key="nb")
+    page_file = tmp_path / "lab.html"
+    page_file.write_text("<!doctype html><html><body data-jp-theme-light=\"false\"><div class=\"jp-OutputArea\">"
+                         f"{obj.to_html()}</div></body></html>", encoding="utf-8")
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(page_file.as_uri() + "#lab")
+        page.evaluate("""() => { const s = document.querySelector('#ct-nb input[data-param=input]'); s.value = '6';
+                                 s.dispatchEvent(new Event('input', {bubbles: true})); }""")
+        page.locator("#ct-nb [data-action=step]").click()
+        page.wait_for_timeout(400)
+        assert page.evaluate("() => location.hash") == "#lab"
+        assert page.evaluate("() => window.convtutorExplorer.getState('ct-nb').input") == [6, 6]
+        assert page.evaluate("() => getComputedStyle(document.querySelector('#ct-nb')).backgroundColor") == \
+            "rgb(29, 35, 42)"  # --ct-bg of the dark themes in explorer.css
         assert not errors, errors
     finally:
         context.close()

@@ -35,8 +35,10 @@
  *   kind is conv or transposed; view (transposed only) is conv or scatter; flip is 0 or 1
  *   (1: true convolution, the kernel flipped); ch is in_channels,out_channels,groups (only
  *   for explorers with channel sliders); at is the frame shown (0 when omitted). Unknown
- *   fields are ignored. Players do not write the URL; a link restores any element on load or
- *   on a hash change.
+ *   fields are ignored. The hash is rewritten (history.replaceState, at most every 200 ms)
+ *   when the reader changes the layer; players, and explorers inside a notebook's output area,
+ *   never write it. A link restores any element on load (and scrolls to the first one it set)
+ *   or on a hash change.
  *
  * JAVASCRIPT API (window.convtutorExplorer)
  *   setState(element, state)  apply a partial state {kind, input, kernel, stride, padding,
@@ -581,7 +583,8 @@
     this.planKey = "";
     this.skeleton();
     var saved = parseHash(typeof location !== "undefined" ? location.hash : "").states[rootEl.id];
-    if (!(saved && this.applyFields(saved))) { this.changed(false); }
+    this.restored = !!(saved && this.applyFields(saved));
+    if (!this.restored) { this.changed(false); }
     this.watch();
   }
 
@@ -1207,8 +1210,14 @@
     return !(this.root.closest && this.root.closest(".jp-OutputArea, .output_area, .jp-Cell"));
   };
 
+  // at most one URL update every 200 ms (a slider dragged fast; browsers throttle the history API)
   Drawing.prototype.writeHash = function () {
-    if (!this.urlAllowed() || !this.root.id) { return; }
+    var self = this;
+    if (!this.urlAllowed() || !this.root.id || this.hashTimer) { return; }
+    this.hashTimer = setTimeout(function () { self.hashTimer = null; self.flushHash(); }, 200);
+  };
+
+  Drawing.prototype.flushHash = function () {
     var parsed = parseHash(location.hash);
     parsed.states[this.root.id] = encodeState(this.getState());
     var hash = "#" + formatHash(parsed);
@@ -1323,11 +1332,20 @@
       try {
         node.convtutor = new Drawing(node);
         instances.push(node.convtutor);
+        if (node.convtutor.restored && !scrolled) { scrolled = true; reveal(node); }
       } catch (err) {
         node.setAttribute("data-ready", "error");
         node.textContent = "This explorer could not start: " + err.message;
       }
     }
+  }
+
+  var scrolled = false;
+
+  // a shared link opens the page at the explorer it set (not on a reload: the browser keeps its place)
+  function reveal(node) {
+    var nav = window.performance && performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+    if ((!nav || nav.type === "navigate") && node.scrollIntoView) { node.scrollIntoView({ block: "start" }); }
   }
 
   function onHashChange() {
