@@ -20,7 +20,7 @@ current frame as a standalone SVG.
 
 Markup. Each object displays as one element::
 
-    <div class="ct-explorer" id="ct-<10 hex>" data-convtutor-explorer="conv|transposed"
+    <div data-convtutor-explorer="conv|transposed" id="ct-<10 hex>" class="ct-explorer"
          data-config='{json}'>...</div>
 
 (``data-convtutor-player`` for a player). The id is a hash of the configuration (or
@@ -40,7 +40,8 @@ for a 1-D layer): ``i`` input, ``k`` kernel, ``s`` stride, ``p`` padding (each s
 dilation, ``op`` output_padding (transposed only). ``kind`` is ``conv`` or ``transposed``,
 ``view`` (transposed only) ``conv`` or ``scatter``, ``flip`` 0 or 1, ``ch`` is
 ``in_channels,out_channels,groups`` (explorers with channel sliders), ``at`` the frame shown.
-Players do not write the URL. From JavaScript, ``window.convtutorExplorer.setState(element,
+Players, and explorers inside a notebook's output area, do not write the URL; a link sets
+any element. From JavaScript, ``window.convtutorExplorer.setState(element,
 {...})``, ``getState(element)`` and ``link(element, {...})`` do the same (see the script's
 header).
 """
@@ -467,7 +468,7 @@ class Player(_Drawing):
         return f"<convtutor player: {self.kind}, {', '.join(parts + extra)}, {self.frames} frames>"
 
 
-def _array(name: str, value, ndim: int | None):
+def _array(name: str, value):
     if value is None:
         return None
     arr = as_numeric_array(name, value)
@@ -529,8 +530,8 @@ def player(kind: str = "conv", *, input=None, kernel=None, stride=1, padding=0, 
     view = _check_view(kind, view)
     if kind == "conv" and output_padding not in (0, None):
         raise ValueError("output_padding is a parameter of kind='transposed' only")
-    values_arr = _array("values", values, ndim)
-    weights_arr = _array("weights", weights, ndim)
+    values_arr = _array("values", values)
+    weights_arr = _array("weights", weights)
     given = {"input": input, "kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation}
     if kind == "transposed":
         given["output_padding"] = output_padding
