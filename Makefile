@@ -41,10 +41,11 @@ build: $(STAMP)
 	CONVTUTOR_EXECUTE=$(EXECUTE) $(BIN)/jupyter-book build . -W --keep-going
 
 # the pages of an existing build (make build) in headless Chromium (/usr/bin/chromium);
-# screenshots of every page go to _build/screenshots/
+# screenshots of every page go to _build/screenshots/; then the explorer engine on a test page of its own
+# (tests/test_browser_explorer.py: play, hover, flip, URL state, SVG export, phone width, dark mode)
 browser: $(STAMP)
 	@test -d _build/html || { echo "no _build/html: run 'make build' first"; exit 1; }
-	$(BIN)/python -m pytest -n 2 -m browser tests/test_browser.py -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 -m browser tests/test_browser.py tests/test_browser_explorer.py -p no:cacheprovider
 
 # re-execute the notebooks in place after a change to the package (stored outputs are nbval's truth)
 refresh: $(STAMP)
