@@ -113,7 +113,8 @@ def is_separable(kernel, tol=None) -> bool:
 
 
 def separate(kernel, tol=None) -> tuple[np.ndarray, np.ndarray]:
-    """Factor a separable kernel into a column and a row: ``np.outer(column, row) == kernel``.
+    """Factor a separable kernel into a column and a row: ``np.outer(column, row)`` equals the kernel
+    up to rounding (``np.allclose``, not ``==``: the factors come from a floating-point SVD).
 
     From the singular value decomposition ``K = sum_i sigma_i u_i v_i^T`` of a rank-1 kernel,
     ``column = sigma_1 u_1`` and ``row = v_1``, then rescaled (``column / c``, ``row * c``)
