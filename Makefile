@@ -21,7 +21,8 @@ book: $(STAMP)
 
 # unit tests + PyTorch cross-checks + property tests + doctests, then every notebook under
 # nbval (strict: stored outputs must be reproduced), then the book build with -W, then the built
-# pages in headless Chromium (offline, under 1 MB, no errors, explorers and animations work).
+# pages in headless Chromium (offline, within the weight budgets, no errors in light and dark
+# mode, explorers and animations work).
 # The build runs with EXECUTE=stored: nbval has just run every notebook and matched every stored
 # output, so the build renders those outputs instead of running everything a second time
 # (book/_ext/convtutor_build.py; a notebook stored unexecuted is still run).
