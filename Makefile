@@ -42,11 +42,12 @@ build: $(STAMP)
 	CONVTUTOR_EXECUTE=$(EXECUTE) $(BIN)/jupyter-book build . -W --keep-going
 
 # the pages of an existing build (make build) in headless Chromium (/usr/bin/chromium);
-# screenshots of every page go to _build/screenshots/. Then JupyterLab, on a temporary copy of
-# the notebooks, runs chapters 1-5 and drives their sliders (tests/test_jupyterlab.py).
+# screenshots of every page go to _build/screenshots/. Meanwhile, on the other worker, JupyterLab
+# runs chapters 1-5 on a temporary copy of the notebooks and drives their sliders
+# (tests/test_jupyterlab.py: one long test, listed first so that it starts first).
 browser: $(STAMP)
 	@test -d _build/html || { echo "no _build/html: run 'make build' first"; exit 1; }
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -m browser tests/test_browser.py tests/test_jupyterlab.py -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 -m browser tests/test_jupyterlab.py tests/test_browser.py -p no:cacheprovider
 
 # JupyterLab on the notebooks in book/ (kernels: this venv's python, which imports convtutor);
 # it prints the address to open, with its token. LAB_ARGS="--no-browser --port 8899"...
