@@ -412,6 +412,25 @@ def test_theme_switcher_changes_the_theme(visit):
     assert not v.errors, v.errors
 
 
+def test_display_math_scrolls_on_a_phone(visit):
+    """At 390 px a formula wider than the column scrolls sideways instead of being cut off at the
+    left (book/_static/convtutor.css against the theme's flex layout of div.math). The cheat sheet
+    has the widest display math of the book."""
+    if "book/cheatsheet.html" not in _pages():
+        _unavailable(f"no {HTML}/book/cheatsheet.html: build the book first (make build)")
+    v = visit("book/cheatsheet.html", width=390)
+    math = v.page.evaluate("""() => [...document.querySelectorAll('div.math')].map(d => {
+        const html = d.querySelector('.katex-display .katex-html');
+        if (!html) return null;
+        const box = d.getBoundingClientRect(), r = html.getBoundingClientRect();
+        return {cut: r.left < box.left - 1 || r.right > box.right + 1,
+                scrolls: html.scrollWidth > html.clientWidth + 1};
+    }).filter(m => m)""")
+    assert math, "no display math on the cheat sheet"
+    assert not [m for m in math if m["cut"]], f"display math cut off at 390 px: {math}"
+    assert any(m["scrolls"] for m in math), "no formula is wider than a phone: this test checks nothing"
+
+
 def test_no_page_carries_widget_state():
     """The book loads no ipywidgets manager (nb_ipywidgets_js: {}), so widget state in a page is
     dead weight: book/_ext/convtutor_build.py drops it. This fails when that stops working (a new
