@@ -431,6 +431,32 @@ def test_display_math_scrolls_on_a_phone(visit):
     assert any(m["scrolls"] for m in math), "no formula is wider than a phone: this test checks nothing"
 
 
+def test_copy_buttons_copy_code_without_prompts(visit):
+    """sphinx_copybutton: a button on every code cell and code block, none on outputs; a docstring
+    example is copied without its >>> and ... prompts, ready to paste."""
+    pages = [p for p in _pages() if p.startswith("book/0")]
+    if not pages or "book/api.html" not in _pages():
+        _unavailable(f"no chapters in {HTML}: build the book first (make build)")
+    v = visit(pages[0])
+    counts = v.page.evaluate("""() => ({
+        inputs: document.querySelectorAll('.cell_input div.highlight').length,
+        inputButtons: document.querySelectorAll('.cell_input div.highlight button.copybtn').length,
+        outputButtons: document.querySelectorAll('.cell_output button.copybtn').length})""")
+    assert counts["inputs"] and counts["inputButtons"] == counts["inputs"], counts
+    assert counts["outputButtons"] == 0, counts
+    api = visit("book/api.html")
+    api.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    block = api.page.locator("div.doctest div.highlight").first
+    expected = block.evaluate("""b => b.querySelector('pre').innerText.split('\\n')
+        .filter(line => line.startsWith('>>> ') || line.startsWith('... '))
+        .map(line => line.slice(4)).join('\\n')""")
+    block.hover()
+    block.locator("button.copybtn").click()
+    copied = api.page.evaluate("() => navigator.clipboard.readText()")
+    assert copied.strip() == expected.strip() and ">>>" not in copied, (copied, expected)
+    assert not v.errors and not api.errors, (v.errors, api.errors)
+
+
 def test_no_page_carries_widget_state():
     """The book loads no ipywidgets manager (nb_ipywidgets_js: {}), so widget state in a page is
     dead weight: book/_ext/convtutor_build.py drops it. This fails when that stops working (a new
