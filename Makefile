@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # kernels started by nbval and by the book build must find the venv's python
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: book test unit notebooks build browser refresh clean
+.PHONY: book test unit notebooks build browser lab refresh clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,8 @@ book: $(STAMP)
 
 # unit tests + PyTorch cross-checks + property tests + doctests, then every notebook under
 # nbval (strict: stored outputs must be reproduced), then the book build with -W, then the built
-# pages in headless Chromium (offline, under 1 MB, no errors, explorers and animations work).
+# pages in headless Chromium (offline, within the weight budgets, no errors in light and dark
+# mode, explorers and animations work) and chapters 1-5 run in JupyterLab.
 # The build runs with EXECUTE=stored: nbval has just run every notebook and matched every stored
 # output, so the build renders those outputs instead of running everything a second time
 # (book/_ext/convtutor_build.py; a notebook stored unexecuted is still run).
@@ -41,11 +42,22 @@ build: $(STAMP)
 	CONVTUTOR_EXECUTE=$(EXECUTE) $(BIN)/jupyter-book build . -W --keep-going
 
 # the pages of an existing build (make build) in headless Chromium (/usr/bin/chromium);
-# screenshots of every page go to _build/screenshots/; then the explorer engine on a test page of its own
-# (tests/test_browser_explorer.py: play, hover, flip, URL state, SVG export, phone width, dark mode)
+# screenshots of every page go to _build/screenshots/. Meanwhile, on the other worker, JupyterLab
+# runs chapters 1-5 on a temporary copy of the notebooks and drives their sliders
+# (tests/test_jupyterlab.py: one long test, listed first so that it starts first); then the
+# explorer engine on a test page of its own (tests/test_browser_explorer.py: play, hover, flip,
+# URL state, SVG export, phone width, dark mode).
 browser: $(STAMP)
 	@test -d _build/html || { echo "no _build/html: run 'make build' first"; exit 1; }
-	$(BIN)/python -m pytest -n 2 -m browser tests/test_browser.py tests/test_browser_explorer.py -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 -m browser tests/test_jupyterlab.py tests/test_browser.py \
+		tests/test_browser_explorer.py -p no:cacheprovider
+
+# JupyterLab on the notebooks in book/ (kernels: this venv's python, which imports convtutor);
+# it prints the address to open, with its token. LAB_ARGS="--no-browser --port 8899"...
+# (as root, as in a container, JupyterLab needs --allow-root)
+LAB_ARGS ?=
+lab: $(STAMP)
+	cd book && $(abspath $(BIN))/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # re-execute the notebooks in place after a change to the package (stored outputs are nbval's truth)
 refresh: $(STAMP)

@@ -2,19 +2,27 @@
 
 Every page of ``_build/html`` (the build must exist: ``make build``; the pages are discovered
 there, so new chapters are covered without touching this file) is served by a local
-``http.server`` and opened in Chromium. Each page must:
+``http.server`` and opened in Chromium, once in the light and once in the dark theme. Each page must:
 
 * make no request to another host (every request is recorded; others are aborted and fail),
-* log no console error and no page error, and have no failed request or HTTP error (404...),
-* weigh less than 1 MB with everything it loads (sum of the response bodies), except the
-  explorers' script and stylesheet: one shared copy in ``_static/convtutor/`` that every chapter
-  reuses from the browser's cache, budgeted apart (100 KB),
-* show its math rendered by KaTeX and every icon from the subset font the book ships.
+* log no console error and no page error, in either theme, and have no failed request or HTTP
+  error (404...),
+* weigh at most ``FIRST_VISIT_BUDGET`` (2 MB) with everything, as on a first visit with an empty
+  cache; its own weight (everything it loads except the files every page shares, which the
+  browser caches: ``_static/`` and the search index) is measured and reported against
+  ``OWN_BUDGET`` (300 KB),
+* show its math rendered by KaTeX (in the browser, from the book's own files) at a legible size,
+  and every icon drawn with the theme's Font Awesome font,
+* carry no ipywidgets state (the book loads no widget manager: see book/_ext/convtutor_build.py).
+
+The weights of every page are printed as a table at the end of the run (``pytest -s``) and
+written to ``_build/page-weights/``.
 
 Every kernel-free explorer (``[data-convtutor-explorer]``) is driven through random slider
 settings and must agree with ``convtutor``'s arithmetic and geometry; its play and step buttons
 must move the highlighted output cell. Every matplotlib animation must play. A full-page
-screenshot of each page goes to ``_build/screenshots/``.
+screenshot of each page goes to ``_build/screenshots/`` (``<page>.jpg``; the first screen in dark mode:
+``<page>-dark.jpg``).
 
 Run with ``pytest -m browser tests/test_browser.py`` (``make browser``). Without playwright or
 Chromium the tests are skipped, except under CI (environment variable ``CI`` set), where they fail.
@@ -48,9 +56,18 @@ SCREENSHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = os.environ.get("CONVTUTOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-BUDGET = 1_000_000  # bytes a page may load, everything included but the shared explorer assets
-SHARED = "/_static/convtutor/"  # explorer.js and explorer.css, loaded once for the whole book
-SHARED_BUDGET = 100_000
+# Page weight (bytes of response bodies, uncompressed as http.server sends them). A page is judged
+# by its own bytes: the files every page shares are fetched once and then come from the cache.
+# Shared: everything under _static/ (theme, KaTeX, fonts) and the search index (searchindex.js:
+# one URL that the theme's search scripts load on every page). Own: the page's HTML and its
+# figures (_images/) and whatever else only it loads.
+OWN_BUDGET = 300_000
+FIRST_VISIT_BUDGET = 2_000_000  # the page with everything, cache empty
+SHARED_PREFIXES = ("_static/",)
+SHARED_FILES = ("searchindex.js",)
+WEIGHTS = ROOT / "_build" / "page-weights"
+MODES = ("light", "dark")
+MIN_LABEL_PX = 9  # smallest legible text at 100 % zoom (KaTeX here; the explorers have their own test)
 SETTINGS_PER_EXPLORER = 20
 SKIP_PAGES = {"genindex.html", "search.html"}
 IN_CI = bool(os.environ.get("CI"))
@@ -136,11 +153,19 @@ def browser():
 class Visit:
     """One page opened in a fresh browser context, with everything that happened on the way."""
 
-    def __init__(self, browser, base: str, name: str, settle: bool = True):
+    def __init__(self, browser, base: str, name: str, settle: bool = True, mode: str = "light",
+                 width: int = 1280):
         self.name = name
         self.base = base
+        self.mode = mode
         self.host = urlsplit(base).netloc
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+        # light: a first visit (nothing stored) with the system in light mode: the theme's default
+        # mode, auto, follows the system. dark: the reader chose dark with the theme's switcher,
+        # which the theme keeps in localStorage ("mode"), on a system in light mode.
+        self.context = browser.new_context(viewport={"width": width, "height": 900}, service_workers="block",
+                                           color_scheme="light")
+        if mode == "dark":
+            self.context.add_init_script("localStorage.setItem('mode', 'dark');")
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.external: list[str] = []
@@ -187,11 +212,17 @@ class Visit:
 
     @property
     def weight(self) -> int:
-        return sum(n for url, n in self.sizes.items() if not urlsplit(url).path.startswith(SHARED))
+        """Everything the page loaded (a first visit, cache empty)."""
+        return sum(self.sizes.values())
+
+    def shared(self, url: str) -> bool:
+        path = urlsplit(url).path.lstrip("/")
+        return path.startswith(SHARED_PREFIXES) or path in SHARED_FILES
 
     @property
-    def shared_weight(self) -> int:
-        return sum(n for url, n in self.sizes.items() if urlsplit(url).path.startswith(SHARED))
+    def own(self) -> int:
+        """What only this page loads: its HTML, its images... (the shared files are cached)."""
+        return sum(n for url, n in self.sizes.items() if not self.shared(url))
 
     def close(self):
         self.context.close()
@@ -202,8 +233,8 @@ def visit(browser, server):
     """Open pages for one test; every context is closed at the end."""
     opened: list[Visit] = []
 
-    def open_page(name: str, settle: bool = True) -> Visit:
-        v = Visit(browser, server, name, settle)
+    def open_page(name: str, settle: bool = True, mode: str = "light", width: int = 1280) -> Visit:
+        v = Visit(browser, server, name, settle, mode, width)
         opened.append(v)
         return v
 
@@ -212,8 +243,40 @@ def visit(browser, server):
         v.close()
 
 
-def _screenshot_name(page: str) -> str:
-    return Path(page).stem + ".jpg"  # JPEG: a full chapter is ~19,000 px tall, PNG takes twice as long
+def _screenshot_name(page: str, suffix: str = "") -> str:
+    # JPEG: a full chapter is ~19,000 px tall, PNG takes twice as long
+    return Path(page).stem + suffix + ".jpg"
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1000:,.0f} KB"
+
+
+def _record_weight(v: Visit, page: str) -> None:
+    WEIGHTS.mkdir(parents=True, exist_ok=True)
+    row = {"page": page, "own": v.own, "first_visit": v.weight,
+           "heaviest_own": sorted(((urlsplit(u).path, n) for u, n in v.sizes.items() if not v.shared(u)),
+                                  key=lambda kv: -kv[1])[:3]}
+    (WEIGHTS / f"{page.replace('/', '__')}.json").write_text(json.dumps(row) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def weight_table():
+    """At the end of the module, print the weights of every page measured (pytest -s shows it);
+    with pytest-xdist, each worker prints the rows written since it started."""
+    start = time.time() - 1
+    yield
+    files = sorted(WEIGHTS.glob("*.json")) if WEIGHTS.is_dir() else []
+    rows = [json.loads(f.read_text(encoding="utf-8")) for f in files if f.stat().st_mtime >= start]
+    if not rows:
+        return
+    width = max(len(r["page"]) for r in rows)
+    lines = [f"\nPage weights (own budget {_kb(OWN_BUDGET)}, first visit {_kb(FIRST_VISIT_BUDGET)}):",
+             f"  {'page':<{width}}  {'own':>9}  {'first visit':>11}  heaviest own files"]
+    for r in rows:
+        heaviest = ", ".join(f"{Path(p).name} {_kb(n)}" for p, n in r["heaviest_own"])
+        lines.append(f"  {r['page']:<{width}}  {_kb(r['own']):>9}  {_kb(r['first_visit']):>11}  {heaviest}")
+    print("\n".join(lines))
 
 
 # ------------------------------------------------------------------ the whole book
@@ -239,13 +302,19 @@ def test_every_toc_entry_is_built():
     assert (HTML / "index.html").is_file()
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("page", _params(_pages()))
-def test_page_is_offline_light_and_clean(visit, page):
-    """No request off the machine, no error, no 404, under 1 MB; math rendered; icons present."""
+def test_page_is_offline_light_and_clean(visit, page, mode):
+    """No request off the machine, no error, no 404, in the light and in the dark theme; within the
+    weight budgets; math rendered and legible; icons drawn."""
     _need_build(page)
-    v = visit(page)
+    v = visit(page, mode=mode)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    v.page.screenshot(path=str(SCREENSHOTS / _screenshot_name(page)), full_page=True, type="jpeg", quality=75)
+    # the whole page in light mode; the first screen in dark mode (a full-page capture of a chapter
+    # takes 2-3 s: it is done once)
+    suffix = "" if mode == "light" else f"-{mode}"
+    v.page.screenshot(path=str(SCREENSHOTS / _screenshot_name(page, suffix)), full_page=mode == "light",
+                      type="jpeg", quality=75)
 
     problems = []  # every problem of the page at once (a heavy page may have others too)
     if v.external:
@@ -254,17 +323,19 @@ def test_page_is_offline_light_and_clean(visit, page):
         problems.append(f"failed requests: {v.failed}")
     if v.errors:
         problems.append(f"errors: {v.errors}")
-    if v.weight >= BUDGET:
-        heaviest = sorted(v.sizes.items(), key=lambda kv: -kv[1])[:6]
-        kinds = Counter()
-        for url, n in v.sizes.items():
-            kinds[Path(urlsplit(url).path).suffix.lstrip(".") or "html"] += n
-        problems.append(f"loads {v.weight:,} bytes (budget {BUDGET:,}): "
-                        + ", ".join(f"{k} {n:,}" for k, n in kinds.most_common()) + "; heaviest: "
-                        + ", ".join(f"{urlsplit(u).path} {n:,}" for u, n in heaviest))
-    if v.shared_weight >= SHARED_BUDGET:
-        problems.append(f"the shared explorer assets ({SHARED}) weigh {v.shared_weight:,} bytes "
-                        f"(budget {SHARED_BUDGET:,})")
+    theme = v.page.evaluate("() => document.documentElement.dataset.theme")
+    if theme != mode:
+        problems.append(f"the page shows the {theme!r} theme, not {mode!r}")
+    if mode == "light":  # the weights do not depend on the theme: measured once
+        _record_weight(v, page)
+        if v.weight > FIRST_VISIT_BUDGET:
+            kinds = Counter()
+            for url, n in v.sizes.items():
+                kinds[Path(urlsplit(url).path).suffix.lstrip(".") or "html"] += n
+            heaviest = sorted(v.sizes.items(), key=lambda kv: -kv[1])[:6]
+            problems.append(f"a first visit loads {v.weight:,} bytes (budget {FIRST_VISIT_BUDGET:,}): "
+                            + ", ".join(f"{k} {n:,}" for k, n in kinds.most_common()) + "; heaviest: "
+                            + ", ".join(f"{urlsplit(u).path} {n:,}" for u, n in heaviest))
     hints = v.page.evaluate("""() => [...document.querySelectorAll(
             'link[rel~=preconnect], link[rel~=dns-prefetch]')]
         .map(l => l.href).filter(h => new URL(h, location.href).host !== location.host)""")
@@ -273,19 +344,26 @@ def test_page_is_offline_light_and_clean(visit, page):
     if page == "index.html" and not v.page.url.endswith("/book/intro.html"):  # a redirect to the first page
         problems.append(f"index.html did not lead to book/intro.html but to {v.page.url}")
 
-    # math: every formula rendered by KaTeX at build time, none left as TeX source
-    math = v.page.evaluate("""() => {
+    # math: every formula rendered by KaTeX, none left as TeX source, none smaller than MIN_LABEL_PX
+    math = v.page.evaluate("""(minPx) => {
         const nodes = [...document.querySelectorAll('span.math, div.math')];
         const prose = (document.querySelector('article') || document.body).cloneNode(true);
         prose.querySelectorAll('pre, code, script, style, .katex, .highlight, .cell_output')
             .forEach(e => e.remove());
         const text = prose.textContent;  // closed <details> (exercise solutions) included
+        const small = [...document.querySelectorAll('.katex-html *')]  // elements with text of their own
+            .filter(e => [...e.childNodes].some(n => n.nodeType === 3
+                                                     && n.textContent.replace(/[\\s\\u200b]/g, '')))
+            .filter(e => e.getClientRects().length > 0)
+            .filter(e => parseFloat(getComputedStyle(e).fontSize) < minPx);
         return {count: nodes.length,
                 rendered: nodes.filter(n => n.querySelector('.katex .katex-html')).length,
                 errors: document.querySelectorAll('.katex-error').length,
-                tex: (text.match(/\\$[^$\\n]*\\\\[a-zA-Z]+[^$\\n]*\\$/g) || []).slice(0, 5),
+                tex: (text.match(/\\$[^$\\n]*\\\\[a-zA-Z]+[^$\\n]*\\$|\\\\\\(.*?\\\\\\)/g) || []).slice(0, 5),
+                small: small.slice(0, 5).map(e => e.textContent.trim() + ' ' + getComputedStyle(e).fontSize),
+                smallCount: small.length,
                 font: document.fonts.check('16px KaTeX_Main')};
-    }""")
+    }""", MIN_LABEL_PX)
     if math["errors"]:
         problems.append(f"{math['errors']} formulas KaTeX could not render")
     if math["rendered"] != math["count"]:
@@ -294,29 +372,100 @@ def test_page_is_offline_light_and_clean(visit, page):
         problems.append(f"TeX source shown instead of math: {math['tex']}")
     if math["count"] and not math["font"]:
         problems.append("the KaTeX fonts did not load")
+    if math["smallCount"]:
+        problems.append(f"{math['smallCount']} pieces of math smaller than {MIN_LABEL_PX} px: {math['small']}")
 
-    # icons: the theme draws them with a subset of the Font Awesome font; each shown must be in it
-    manifest = HTML / "_static/vendor/fontawesome/webfonts/subset.json"
-    if manifest.is_file():
-        kept = {int(c, 16) for c in json.loads(manifest.read_text(encoding="utf-8"))["codepoints"]}
-    else:
-        kept = set()
-        problems.append(f"no {manifest.relative_to(HTML)}: the build does not use book/_static "
-                        "(see _config.yml)")
-    icons = v.page.evaluate("""() => [...document.querySelectorAll('i[class*="fa-"], span[class*="fa-"]')]
-        .filter(e => e.getClientRects().length > 0)
-        .map(e => ({cls: e.className, content: getComputedStyle(e, '::before').content,
-                    family: getComputedStyle(e).fontFamily}))""")
-    for icon in icons:
-        if "Brands" in icon["family"]:
-            continue
+    # icons: drawn by the theme's stylesheet with its Font Awesome webfont (book/_static/scripts/
+    # fontawesome.js replaces the theme's SVG script: see _config.yml); each shown needs a glyph
+    icons = v.page.evaluate("""() => {
+        const shown = [...document.querySelectorAll('i[class*="fa-"], span[class*="fa-"]')]
+            .filter(e => e.getClientRects().length > 0)
+            .map(e => ({cls: e.className, content: getComputedStyle(e, '::before').content,
+                        family: getComputedStyle(e).fontFamily}));
+        const loaded = [...document.fonts].filter(f => f.status === 'loaded').map(f => f.family);
+        return {shown, loaded};
+    }""")
+    for icon in icons["shown"]:
         glyph = icon["content"].strip('"')
         if icon["content"] in ("none", "normal", '""') or len(glyph) != 1:
             problems.append(f"icon {icon['cls']!r} has no glyph ({icon['content']})")
-        elif ord(glyph) not in kept:
-            problems.append(f"icon {icon['cls']!r} (U+{ord(glyph):04X}) is not in the subset font: "
-                            "add it to ICONS in scripts/vendor_static.py and rerun it")
-    assert not problems, f"{page}:\n  " + "\n  ".join(problems)
+        elif "Font Awesome" not in icon["family"]:
+            problems.append(f"icon {icon['cls']!r} is not drawn with Font Awesome ({icon['family']})")
+    if icons["shown"] and not any("Font Awesome" in f for f in icons["loaded"]):
+        problems.append(f"the Font Awesome font did not load (fonts loaded: {icons['loaded']})")
+    assert not problems, f"{page} ({mode}):\n  " + "\n  ".join(problems)
+
+
+def test_theme_switcher_changes_the_theme(visit):
+    """The theme's own light/dark switcher works: each click moves to the next mode (auto, then
+    light or dark, ...), the page follows, and nothing is logged as an error."""
+    if "book/intro.html" not in _pages():
+        _unavailable(f"no {HTML}/book/intro.html: build the book first (make build)")
+    v = visit("book/intro.html")
+    seen = []
+    for _ in range(3):
+        v.page.locator("button.theme-switch-button:visible").first.click()
+        seen.append(v.page.evaluate("() => [document.documentElement.dataset.mode, "
+                                    "document.documentElement.dataset.theme]"))
+    assert {mode for mode, _ in seen} == {"auto", "light", "dark"}, seen
+    assert {theme for _, theme in seen} == {"light", "dark"}, seen
+    assert not v.errors, v.errors
+
+
+def test_display_math_scrolls_on_a_phone(visit):
+    """At 390 px a formula wider than the column scrolls sideways instead of being cut off at the
+    left (book/_static/convtutor.css against the theme's flex layout of div.math). The cheat sheet
+    has the widest display math of the book."""
+    if "book/cheatsheet.html" not in _pages():
+        _unavailable(f"no {HTML}/book/cheatsheet.html: build the book first (make build)")
+    v = visit("book/cheatsheet.html", width=390)
+    math = v.page.evaluate("""() => [...document.querySelectorAll('div.math')].map(d => {
+        const html = d.querySelector('.katex-display .katex-html');
+        if (!html) return null;
+        const box = d.getBoundingClientRect(), r = html.getBoundingClientRect();
+        return {cut: r.left < box.left - 1 || r.right > box.right + 1,
+                scrolls: html.scrollWidth > html.clientWidth + 1};
+    }).filter(m => m)""")
+    assert math, "no display math on the cheat sheet"
+    assert not [m for m in math if m["cut"]], f"display math cut off at 390 px: {math}"
+    assert any(m["scrolls"] for m in math), "no formula is wider than a phone: this test checks nothing"
+
+
+def test_copy_buttons_copy_code_without_prompts(visit):
+    """sphinx_copybutton: a button on every code cell and code block, none on outputs; a docstring
+    example is copied without its >>> and ... prompts, ready to paste."""
+    pages = [p for p in _pages() if p.startswith("book/0")]
+    if not pages or "book/api.html" not in _pages():
+        _unavailable(f"no chapters in {HTML}: build the book first (make build)")
+    v = visit(pages[0])
+    counts = v.page.evaluate("""() => ({
+        inputs: document.querySelectorAll('.cell_input div.highlight').length,
+        inputButtons: document.querySelectorAll('.cell_input div.highlight button.copybtn').length,
+        outputButtons: document.querySelectorAll('.cell_output button.copybtn').length})""")
+    assert counts["inputs"] and counts["inputButtons"] == counts["inputs"], counts
+    assert counts["outputButtons"] == 0, counts
+    api = visit("book/api.html")
+    api.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    block = api.page.locator("div.doctest div.highlight").first
+    expected = block.evaluate("""b => b.querySelector('pre').innerText.split('\\n')
+        .filter(line => line.startsWith('>>> ') || line.startsWith('... '))
+        .map(line => line.slice(4)).join('\\n')""")
+    block.hover()
+    block.locator("button.copybtn").click()
+    copied = api.page.evaluate("() => navigator.clipboard.readText()")
+    assert copied.strip() == expected.strip() and ">>>" not in copied, (copied, expected)
+    assert not v.errors and not api.errors, (v.errors, api.errors)
+
+
+def test_no_page_carries_widget_state():
+    """The book loads no ipywidgets manager (nb_ipywidgets_js: {}), so widget state in a page is
+    dead weight: book/_ext/convtutor_build.py drops it. This fails when that stops working (a new
+    myst-nb, for instance) while a notebook still holds widget state."""
+    if not HTML.is_dir():
+        _unavailable(f"no {HTML}: build the book first (make build)")
+    marker = 'type="application/vnd.jupyter.widget-state+json"'
+    carrying = [p for p in _pages() if marker in (HTML / p).read_text(encoding="utf-8", errors="replace")]
+    assert not carrying, f"pages with ipywidgets state: {carrying}"
 
 
 # ------------------------------------------------------------------ explorers

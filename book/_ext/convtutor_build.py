@@ -1,73 +1,57 @@
 """What the book build needs beyond configuration (a local Sphinx extension, listed in _config.yml).
 
-1. Reliable build-time math. With ``katex_prerender = True`` sphinxcontrib-katex (0.9.11)
-   renders every formula to HTML with a node server on a unix socket, so pages need no math
-   script. It connects as soon as the socket file exists, but node creates the file (bind) just
-   before it listens: on a busy 2-core machine about 1 start in 6 gets ``ConnectionRefusedError``,
-   which fails the build and leaves the node process running. Here the connection is retried
-   until the startup timeout, and the server is stopped when the build finishes.
+Everything else is configuration in _config.yml. Each piece here names the library version it
+was written for (``setup`` refuses another), the test that fails when that library changes
+(tests/test_build_workarounds.py), and why configuration cannot do it.
 
-2. No dead ipywidgets state. A notebook that displays ipywidgets stores the widgets' state
-   (50-60 KB a chapter, pictures included) and myst-nb writes it into the page for a widget
-   manager. The book loads no widget manager (``nb_ipywidgets_js: {}``: it would come from a
-   CDN, and without a kernel the widgets cannot recompute anyway; the book's explorers are
-   ``convtutor.explorer``), so the state is dropped instead of weighing on every such page.
+1. No dead ipywidgets state in the pages (myst-nb 1.4.0). A notebook executed with widgets
+   holds their state (50-60 KB a chapter, pictures included), and myst-nb writes it into the
+   page for a widget manager. The book loads no widget manager (``nb_ipywidgets_js: {}``: it
+   would come from a CDN, and without a kernel the widgets cannot recompute anyway; the book's
+   live explorers need no kernel), so the state is dead weight on every such page.
 
-3. One notebook run fewer in ``make test``. The environment variable ``CONVTUTOR_EXECUTE``,
+   Configuration covers the committed notebooks: scripts/execute_notebooks.py runs them with
+   nbclient's ``store_widget_state=False`` and keeps no ``metadata.widgets``, so a build that
+   renders stored outputs (``CONVTUTOR_EXECUTE=stored``, ``make test``) has no state to drop.
+   It does not cover a build that executes the notebooks (``execute_notebooks: force``,
+   ``make book``): myst-nb runs them through jupyter-cache's ``single_nb_execution`` with
+   nbclient's defaults (``myst_nb/core/execute/direct.py`` passes no client options, and no
+   ``nb_execution_*`` setting reaches ``store_widget_state``), so the state comes back. Hence
+   this hook, which removes it after reading. (No upstream issue asks for the option yet: the
+   myst-nb tracker was searched; the closest, executablebooks/jupyter-cache#31, is about
+   keeping widget state, not dropping it.)
+
+2. One notebook run fewer in ``make test``. The environment variable ``CONVTUTOR_EXECUTE``,
    when set, replaces ``execute_notebooks`` of _config.yml (``force``): ``off``, ``force``...
    or ``stored``, which runs only the notebooks stored without any executed cell and renders
    the stored outputs of the others. ``make test`` builds with ``stored`` right after nbval, in
    strict mode, has run every notebook and found each stored output reproduced: running them
-   all again would only repeat that (about 80 s on 2 cores). (myst-nb's own ``auto`` runs a
-   notebook as soon as one code cell has no output, which is most of them.) ``make book`` and
-   ``make build`` run them all.
+   all again would only repeat that (about 80 s on 2 cores). myst-nb's own ``auto`` runs a
+   notebook as soon as one code cell has no output (an import cell, say), which is most of
+   them, and ``off`` would silently render a notebook stored unexecuted without outputs.
+   ``make book`` and ``make build`` run them all.
+
+Math needs no code any more: KaTeX renders it in the browser from files the book serves
+itself (``katex_prerender: false``; see _config.yml), so the node server that sphinxcontrib-katex
+starts for build-time rendering, and the patch that made its start reliable, are gone.
 """
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
-import socket
-import time
 from pathlib import Path
-from subprocess import PIPE, Popen
 
-from sphinxcontrib import katex
+import myst_nb
 
-
-def _start_server_process(cls, rundir, timeout):
-    socket_path = rundir / "katex.sock"
-    process = Popen(cls.build_command(socket=socket_path), stdin=PIPE, stdout=PIPE, cwd=rundir)
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise katex.KaTeXError(f"the KaTeX server (node) exited with code {process.returncode}")
-        if socket_path.is_socket():
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                sock.connect(str(socket_path))
-                return process, sock
-            except (ConnectionRefusedError, FileNotFoundError):
-                sock.close()
-        if time.monotonic() > deadline:
-            process.kill()
-            process.wait()
-            raise cls.timeout_error(timeout)
-        time.sleep(0.005)
-
-
-def _stop_katex_server(app, exception) -> None:
-    server = katex.KaTeXServer.katex_server
-    if server is not None:
-        katex.KaTeXServer.katex_server = None
-        atexit.unregister(katex.KaTeXServer.terminate)
-        server.terminate()
+# the version whose internals _drop_widget_state relies on (env.nb_metadata[docname]["js_files"])
+MYST_NB_VERSION = "1.4.0"
+WIDGET_STATE_KEY = "ipywidgets_state"  # myst_nb.core.render.NbElementRenderer.render_nb_finalise
 
 
 def _drop_widget_state(app, env) -> None:
     for data in getattr(env, "nb_metadata", {}).values():
-        data.get("js_files", {}).pop("ipywidgets_state", None)
+        data.get("js_files", {}).pop(WIDGET_STATE_KEY, None)
 
 
 EXECUTION_MODES = ("stored", "off", "auto", "force", "cache", "inline")
@@ -97,13 +81,13 @@ def _execution_mode_from_environment(app, config) -> None:
 
 
 def setup(app):
-    app.setup_extension("sphinxcontrib.katex")
     app.setup_extension("myst_nb")
-    if katex.__version__ != "0.9.11":  # the replaced method is this version's
-        raise RuntimeError(f"convtutor_build.py was written for sphinxcontrib-katex 0.9.11, "
-                           f"not {katex.__version__}")
-    katex.KaTeXServer.start_server_process = classmethod(_start_server_process)
-    app.connect("build-finished", _stop_katex_server)
+    if myst_nb.__version__ != MYST_NB_VERSION:
+        raise RuntimeError(
+            f"book/_ext/convtutor_build.py drops widget state through myst-nb {MYST_NB_VERSION}'s "
+            f"internals, and myst-nb {myst_nb.__version__} is installed: run "
+            "tests/test_build_workarounds.py, then update MYST_NB_VERSION (and requirements.txt) "
+            "or remove the hook if the new version can leave the state out by configuration")
     app.connect("env-updated", _drop_widget_state)
     app.connect("config-inited", _execution_mode_from_environment)
     return {"parallel_read_safe": True, "parallel_write_safe": False}
