@@ -5,22 +5,25 @@ and the unbatching are the call's :meth:`~convtutor._call.ConvCall.finish`). The
 of the same computations are the teaching functions of :mod:`convtutor.conv` and
 :mod:`convtutor.transposed`; the tests hold both to PyTorch.
 
-No im2col buffer. The input is zero-padded once and flattened per channel; then, for a kernel
-tap ``t``, the input cells that tap reads for consecutive output positions are consecutive in
-the flat array (shifted by the tap's offset), so the whole tap is one matrix product of the
-``(C_out, C_in)`` weight slice with a *view* of the flat input that BLAS reads in place. The sum
-over the taps is accumulated into the output, which is computed on the padded grid (a few
-positions per row too many) and cropped at the end::
+No full im2col buffer. The input is zero-padded once (split into its ``s`` phases per dimension
+when the stride is ``s``, so that every tap reads one phase at unit stride) and flattened per
+channel. On the flat grid, the cells that kernel tap ``t`` reads for consecutive output positions
+are consecutive cells, shifted by the tap's offset: a tap is a matrix product of the
+``(C_out, C_in)`` weight slice with a view of the input. Products with only ``C_in`` terms are
+slow, so the taps along the last axis are unfolded into a small buffer of ``k_last`` shifted
+copies, for a band of output rows at a time (it stays in the cache); the taps along the other
+axes are then views of that buffer shifted by whole rows: one product with ``C_in * k_last``
+terms per kernel row, summed::
 
-    out_flat[:, y*W + x] = sum_t weight[:, :, t] @ x_flat[:, (y*W + x) + offset(t)]
+    out_flat[:, j] = sum_ty W[:, :, ty, :] @ cols[:, :, j + ty * d * W_grid]
+    cols[c, tx, j] = x_flat[c, j + tx * d]
 
-A stride ``s`` is handled by splitting the padded input into its ``s`` phases per dimension (the
-cells ``p, p + s, p + 2s, ...``): a strided tap reads one phase at unit stride. A transposed
-convolution is computed per *output* phase, each a sum of shifted matrix products over the
-padded input. A kernel that reads one input channel (depthwise) is a multiply-accumulate per
-tap over the flat channels instead of a matrix product.
+A transposed convolution is computed per *output* phase, the same way, with the taps that land
+on that phase. A kernel that reads one input channel (depthwise) is a multiply-accumulate per
+tap over the flat channels instead of a product.
 
-Extra memory: the padded input (with its phases) and one output-sized buffer per call.
+Extra memory (beyond the output): the padded input, and per band the unfolded buffer and two
+output-band accumulators.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ._call import ConvCall
+
+BAND_BYTES = 1 << 19   # unfolded buffer per band: about half a MiB, to stay in a core's cache
 
 
 def pad(x: np.ndarray, pads) -> np.ndarray:
@@ -65,100 +70,167 @@ def _row_strides(shape) -> tuple[int, ...]:
     return tuple(reversed(out))
 
 
-class _Flat:
-    """Zero-padded copies of a batched input on one grid, flattened per channel.
+def _dot(a, b) -> int:
+    return sum(x * y for x, y in zip(a, b))
 
-    ``sources[i]`` is ``(N, C, prod(grid) + tail)``; grid position ``q`` (a multi-index) is flat
-    index ``dot(q, strides)``. The tail of zeros lets every shifted view have the same length.
+
+class _Grid:
+    """An input seen on a grid of phases: cell ``a`` of phase ``p`` holds ``x[a*s + p - before]``
+    (a zero outside the input), per spatial dimension.
+
+    :meth:`fill` writes cells of a phase straight into a band buffer; :meth:`source` builds the
+    whole phase as a flat zero-padded copy ``(N, C, size + tail)`` (for the per-channel path),
+    grid cell ``q`` being flat index ``dot(q, strides)``.
     """
 
-    def __init__(self, n, c, grid, length, dtype):
-        self.grid, self.strides = tuple(grid), _row_strides(grid)
-        self.size = math.prod(grid)
-        self.length = length
-        self.n, self.c, self.dtype = n, c, dtype
-        self.sources = []
+    def __init__(self, x: np.ndarray, shape, before, stride, tail: int):
+        self.x, self.shape, self.strides = x, tuple(shape), _row_strides(shape)
+        self.before, self.stride = tuple(before), tuple(stride)
+        self.size, self.tail = math.prod(shape), max(tail, 0)
+        self.n, self.c, self.dtype = x.shape[0], x.shape[1], x.dtype
+        self._sources: dict[tuple, np.ndarray] = {}
 
-    def add(self, tail: int) -> np.ndarray:
-        """A new zero source with ``tail`` extra cells; returns its grid-shaped view to fill."""
-        flat = np.zeros((self.n, self.c, self.size + tail), self.dtype)
-        self.sources.append(flat)
-        return flat[..., : self.size].reshape(self.n, self.c, *self.grid)
+    def _ranges(self, phase, starts, counts):
+        """Per dimension, the destination slice and the input slice of the cells inside the input."""
+        dst, src = [], []
+        for p, b, s, size, a0, count in zip(phase, self.before, self.stride, self.x.shape[2:], starts, counts):
+            lo = max(0, -(-(b - p) // s) - a0)                     # first cell whose x index is >= 0
+            hi = min(count, (size - 1 - p + b) // s - a0 + 1)      # past the last cell inside x
+            if hi <= lo:
+                return None
+            j = (a0 + lo) * s + p - b
+            dst.append(slice(lo, hi))
+            src.append(slice(j, j + (hi - lo - 1) * s + 1, s))
+        return tuple(dst), tuple(src)
 
-    def offset(self, shift) -> int:
-        return sum(a * b for a, b in zip(shift, self.strides))
+    def fill(self, dst: np.ndarray, i: int, phase, row0: int, shift: int) -> None:
+        """``dst`` ``(C, rows, *shape[1:])``: cells ``(row0 + y, g_1, ..., g_last + shift)`` of image ``i``."""
+        dst[...] = 0
+        starts = (row0 + shift,) if len(self.shape) == 1 else (row0, *[0] * (len(self.shape) - 2), shift)
+        ranges = self._ranges(phase, starts, dst.shape[1:])
+        if ranges is not None:
+            np.copyto(dst[(slice(None), *ranges[0])], self.x[(i, slice(None), *ranges[1])])
+
+    def source(self, phase) -> np.ndarray:
+        """The whole phase as a flat zero-padded copy (built once)."""
+        if phase not in self._sources:
+            flat = np.zeros((self.n, self.c, self.size + self.tail), self.dtype)
+            ranges = self._ranges(phase, (0,) * len(self.shape), self.shape)
+            if ranges is not None:
+                view = flat[..., : self.size].reshape(self.n, self.c, *self.shape)
+                view[(slice(None), slice(None), *ranges[0])] = self.x[(slice(None), slice(None), *ranges[1])]
+            self._sources[phase] = flat
+        return self._sources[phase]
 
 
-def _accumulate(acc: np.ndarray, tmp: np.ndarray, taps, weight_of, groups: int) -> None:
-    """``acc[n, o, j] = sum over taps of W_t[o, c] * source_t[n, c, offset_t + j]`` for each group.
+def _sum_taps(grid: _Grid, per_dim, gemm_weight, channel_weight, groups: int, c_out: int,
+              out_size, dest: np.ndarray) -> None:
+    """``dest = sum over the taps`` of weight times shifted input, for every output grid cell.
 
-    ``taps`` lists ``(source, offset, t)``; ``weight_of(t)`` gives the ``(C_out, C_in/groups)``
-    weight slice of tap ``t`` (or ``(C_in, m)`` for a per-channel kernel, when ``groups`` equals
-    the input channels). ``acc`` and ``tmp`` are ``(N, C_out, L)``.
+    ``per_dim[i]`` lists the taps along dimension ``i`` as ``(t, phase, shift)``: kernel index,
+    the phase of the input they read and the shift on its grid. The taps are every combination
+    (one per dimension). ``gemm_weight(t)`` is the ``(C_out, C_in/g)`` slice of tap ``t``;
+    ``channel_weight(t)`` its ``(C_in, m)`` slice when each kernel reads one channel
+    (``groups == C_in``). ``dest`` is ``(N, C_out, *out_size)`` (it may be a strided view).
     """
-    n, c_out, length = acc.shape
-    first = True
-    for source, offset, t in taps:
-        view = source[..., offset: offset + length]
-        w = weight_of(t)
-        c_in = source.shape[1]
-        if groups == c_in:                       # one input channel per kernel: multiply-accumulate
-            m = c_out // c_in
-            dest = acc if first else tmp
-            np.multiply(view[:, :, None, :], w.reshape(1, c_in, m, 1), out=dest.reshape(n, c_in, m, length))
-        else:
-            og, cg = c_out // groups, c_in // groups
-            for g in range(groups):
-                dest = (acc if first else tmp)[:, g * og:(g + 1) * og]
-                np.matmul(w[g * og:(g + 1) * og], view[:, g * cg:(g + 1) * cg], out=dest)
-        if not first:
-            acc += tmp
-        first = False
-    if first:
-        acc[...] = 0
+    n, c_in = grid.n, grid.c
+    if any(not taps for taps in per_dim):          # no tap lands here: zeros
+        dest[...] = 0
+        return
+    nd = len(out_size)
+    strides, item = grid.strides, np.dtype(grid.dtype).itemsize
+    rest = _dot([o - 1 for o in out_size[1:]], strides[1:]) + 1    # one row of output cells, flat
+    lead, last = per_dim[:-1], per_dim[-1]
+    per_channel = groups == c_in
+
+    def crop(acc, i, r0, r1):              # output rows r0..r1 of image i, from an accumulator band
+        view = as_strided(acc, (c_out, r1 - r0, *out_size[1:]), (acc.strides[1], *(st * item for st in strides)),
+                          writeable=False)
+        np.copyto(dest[i, :, r0:r1], view)
+
+    if per_channel:                                 # multiply-accumulate, one image at a time
+        m = c_out // c_in
+        length = (out_size[0] - 1) * strides[0] + rest
+        acc = np.empty((1, c_out, length), grid.dtype)
+        tmp = np.empty_like(acc)
+        taps = list(itertools.product(*per_dim))
+        for i in range(n):
+            for k, combo in enumerate(taps):
+                src = grid.source(tuple(p for _, p, _ in combo))[i]
+                off = _dot([sh for _, _, sh in combo], strides)
+                w = channel_weight(tuple(t for t, _, _ in combo)).reshape(c_in, m, 1)
+                target = (acc if k == 0 else tmp).reshape(c_in, m, length)
+                np.multiply(src[:, None, off:off + length], w, out=target)
+                if k:
+                    acc += tmp
+            crop(acc, i, 0, out_size[0])
+        return
+
+    # GEMM path: the last dimension's taps unfolded into a band buffer, the others as row shifts
+    _gemm_taps(grid, per_dim, gemm_weight, groups, c_out, out_size, crop)
 
 
-def _crop_into(out: np.ndarray, acc: np.ndarray, flat: _Flat, size) -> None:
-    """Copy the grid positions ``[0, size)`` of ``acc`` (flat on ``flat``'s grid) into ``out``."""
-    item = acc.itemsize
-    view = as_strided(acc, (*acc.shape[:2], *size), (*acc.strides[:2], *(s * item for s in flat.strides)),
-                      writeable=False)
-    np.copyto(out, view)
+def _gemm_taps(grid, per_dim, gemm_weight, groups, c_out, out_size, crop) -> None:
+    """The taps along the last dimension unfolded into a band buffer read straight from the input;
+    the taps along the other dimensions are views of that buffer shifted by whole rows."""
+    n, c_in, nd = grid.n, grid.c, len(out_size)
+    strides, item = grid.strides, np.dtype(grid.dtype).itemsize
+    lead, last = per_dim[:-1], per_dim[-1]
+    m, og, cg = len(last), c_out // groups, c_in // groups
+    lead_combos = list(itertools.product(*lead))
+    by_phase: dict[tuple, list] = {}
+    for combo in lead_combos:
+        by_phase.setdefault(tuple(p for _, p, _ in combo), []).append(combo)
+    weights = {}
+    for combo in lead_combos:
+        t_lead = tuple(t for t, _, _ in combo)
+        w = np.stack([gemm_weight(t_lead + (t,)) for t, _, _ in last], axis=-1)    # (C_out, C_in/g, m)
+        weights[t_lead] = np.ascontiguousarray(w.reshape(groups, og, cg * m))
+    offsets = {combo: _dot([sh for _, _, sh in combo], strides[:-1]) for combo in lead_combos}
+    row = strides[0] if nd > 1 else 1
+    rest = _dot([o - 1 for o in out_size[1:]], strides[1:]) + 1
+    rows = max(1, min(out_size[0], BAND_BYTES // max(1, c_in * m * row * item)))
+    band_rows = -(-((rows - 1) * row + rest + max(offsets.values())) // row)
+    cols = np.empty((c_in, m, band_rows * row), grid.dtype)
+    acc = np.empty((1, c_out, (rows - 1) * row + rest), grid.dtype)
+    tmp = np.empty_like(acc)
+    for i in range(n):
+        for r0 in range(0, out_size[0], rows):
+            r1 = min(out_size[0], r0 + rows)
+            length = (r1 - r0 - 1) * row + rest
+            first = True
+            for phase, combos in by_phase.items():
+                extent = length + max(offsets[c] for c in combos)
+                height = -(-extent // row)
+                block = cols[:, :, :height * row]
+                for q, (_, p, shift) in enumerate(last):
+                    grid.fill(block[:, q].reshape(c_in, height, *grid.shape[1:]), i, phase + (p,), r0, shift)
+                for combo in combos:
+                    off = offsets[combo]
+                    view = block[:, :, off:off + length].reshape(c_in * m, length)      # a view: no copy
+                    w = weights[tuple(t for t, _, _ in combo)]
+                    target = (acc if first else tmp)[0, :, :length]
+                    for g in range(groups):
+                        np.matmul(w[g], view[g * cg * m:(g + 1) * cg * m], out=target[g * og:(g + 1) * og])
+                    if not first:
+                        acc[0, :, :length] += tmp[0, :, :length]
+                    first = False
+            crop(acc, i, r0, r1)
 
 
 def conv_forward(call: ConvCall) -> np.ndarray:
-    """Sum over the kernel taps of one matrix product each, on views of the padded phases."""
+    """Sum over the kernel taps of products with views of the padded phases (see the module)."""
     sh, x, w = call.shape, call.input, call.weight
-    n, c_in = x.shape[:2]
     s, d, k, o = sh.stride, sh.dilation, sh.kernel_size, sh.output_size
-    grid = tuple(-(-p // st) for p, st in zip(sh.padded_size, s))       # one phase's size per dimension
-    length = sum((oo - 1) * st for oo, st in zip(o, _row_strides(grid))) + 1
-    flat = _Flat(n, c_in, grid, length, w.dtype)
-    shifts = {t: tuple(tt * dd // ss for tt, dd, ss in zip(t, d, s)) for t in np.ndindex(*k)}
-    tail = max(flat.offset(sh) for sh in shifts.values()) + length - flat.size
-    phase_index = {}
-    for t in np.ndindex(*k):                     # the phases the taps read, each built once
-        phase = tuple(tt * dd % ss for tt, dd, ss in zip(t, d, s))
-        if phase not in phase_index:
-            phase_index[phase] = len(flat.sources)
-            view = flat.add(max(tail, 0))
-            # input cell j sits at padded position j + before, i.e. in phase (j + before) % s
-            src, dst = [Ellipsis], [Ellipsis]
-            for p, (b, _), ss, size in zip(phase, sh.padding, s, sh.input_size):
-                j0 = (p - b) % ss
-                src.append(slice(j0, size, ss))
-                dst.append(slice((j0 + b) // ss, None))
-            part = x[tuple(src)]
-            view[(Ellipsis, *(slice(sl.start, sl.start + m) for sl, m in zip(dst[1:], part.shape[2:])))] = part
-    taps = [(flat.sources[phase_index[tuple(tt * dd % ss for tt, dd, ss in zip(t, d, s))]],
-             flat.offset(shifts[t]), t) for t in np.ndindex(*k)]
-    acc = np.empty((n, sh.out_channels, length), w.dtype)
-    tmp = np.empty_like(acc) if len(taps) > 1 else acc
-    per_channel = sh.groups == c_in
-    _accumulate(acc, tmp, taps, (lambda t: w[(slice(None), 0, *t)]) if per_channel
-                else (lambda t: w[(Ellipsis, *t)]), sh.groups)
-    out = np.empty((n, sh.out_channels, *o), w.dtype)
-    _crop_into(out, acc, flat, o)
+    shape = tuple(-(-p // st) for p, st in zip(sh.padded_size, s))       # one phase's size per dimension
+    per_dim = [[(t, t * dd % ss, t * dd // ss) for t in range(kk)] for kk, dd, ss in zip(k, d, s)]
+    strides = _row_strides(shape)
+    length = _dot([oo - 1 for oo in o], strides) + 1
+    reach = _dot([max(sh_ for _, _, sh_ in taps) for taps in per_dim], strides)
+    grid = _Grid(x, shape, [b for b, _ in sh.padding], s, reach + length - math.prod(shape))
+    out = np.empty((x.shape[0], sh.out_channels, *o), w.dtype)
+    _sum_taps(grid, per_dim, lambda t: w[(Ellipsis, *t)], lambda t: w[(slice(None), 0, *t)],
+              sh.groups, sh.out_channels, o, out)
     return call.finish(out)
 
 
@@ -177,7 +249,7 @@ def crop(call: ConvCall, full: np.ndarray) -> np.ndarray:
 
 
 def conv_transpose_forward(call: ConvCall) -> np.ndarray:
-    """Per output phase, a sum over the taps that land on it of shifted matrix products.
+    """Per output phase, a sum over the taps that land on it of products with shifted input views.
 
     Output cell ``o`` is canvas cell ``c = o + p_before``; input cell ``i`` reaches it through tap
     ``t`` when ``c = i*s + t*d``. For the output cells ``o = q*s + r`` of one phase ``r``, that is
@@ -187,8 +259,7 @@ def conv_transpose_forward(call: ConvCall) -> np.ndarray:
     sh, x, w = call.shape, call.input, call.weight
     n, c_in = x.shape[:2]
     s, d, k, o, i_size = sh.stride, sh.dilation, sh.kernel_size, sh.output_size, sh.input_size
-    # per dimension and output phase r: the taps, their shift into the input, and the phase's length
-    per_dim = []
+    per_dim = []          # per dimension: [(r, count of output cells in phase r, [(t, shift)])]
     for ss, dd, kk, oo, (b, _) in zip(s, d, k, o, sh.padding):
         phases = []
         for r in range(min(ss, oo)):
@@ -200,34 +271,23 @@ def conv_transpose_forward(call: ConvCall) -> np.ndarray:
     front = [max([0] + [-shift for _, _, taps in ph for _, shift in taps]) for ph in per_dim]
     back = [max([0] + [(q - 1) + shift - (ii - 1) for _, q, taps in ph for _, shift in taps])
             for ph, ii in zip(per_dim, i_size)]
-    grid = tuple(f + ii + bk for f, ii, bk in zip(front, i_size, back))
+    shape = tuple(f + ii + bk for f, ii, bk in zip(front, i_size, back))
+    strides = _row_strides(shape)
     q_max = tuple(max(q for _, q, _ in ph) for ph in per_dim)
-    length = sum((q - 1) * st for q, st in zip(q_max, _row_strides(grid))) + 1
-    flat = _Flat(n, c_in, grid, length, w.dtype)
-    offsets_max = flat.offset(tuple(f + max([0] + [sh_ for _, _, taps in ph for _, sh_ in taps])
-                                    for f, ph in zip(front, per_dim)))
-    view = flat.add(max(offsets_max + length - flat.size, 0))
-    view[(Ellipsis, *(slice(f, f + ii) for f, ii in zip(front, i_size)))] = x
-    source = flat.sources[0]
-    per_channel = sh.groups == c_in
+    length = _dot([q - 1 for q in q_max], strides) + 1
+    reach = _dot([f + max([0] + [sh_ for _, _, taps in ph for _, sh_ in taps]) for f, ph in zip(front, per_dim)],
+                 strides)
+    grid = _Grid(x, shape, front, (1,) * len(k), reach + length - math.prod(shape))
     cig, cog = c_in // sh.groups, sh.out_channels // sh.groups
     wg = w.reshape(sh.groups, cig, cog, *k)
 
-    def weight_of(t):                      # (C_out, C_in/g) slice of tap t, or (C_in, m) per channel
-        if per_channel:
-            return w[(slice(None), slice(None), *t)]
-        return np.ascontiguousarray(np.swapaxes(wg[(slice(None), slice(None), slice(None), *t)], 1, 2)
-                                    ).reshape(sh.out_channels, cig)
+    def gemm_weight(t):                      # the (C_out, C_in/g) slice of tap t
+        return np.swapaxes(wg[(slice(None), slice(None), slice(None), *t)], 1, 2).reshape(sh.out_channels, cig)
 
     out = np.empty((n, sh.out_channels, *o), w.dtype)
-    acc = np.empty((n, sh.out_channels, length), w.dtype)
-    tmp = np.empty_like(acc)
     for combo in itertools.product(*per_dim):
-        taps = []
-        for choice in itertools.product(*(taps for _, _, taps in combo)):
-            t = tuple(tt for tt, _ in choice)
-            taps.append((source, flat.offset(tuple(f + shift for f, (_, shift) in zip(front, choice))), t))
-        _accumulate(acc, tmp, taps, weight_of, sh.groups)
+        taps = [[(t, 0, f + shift) for t, shift in ts] for f, (_, _, ts) in zip(front, combo)]
         dest = out[(Ellipsis, *(slice(r, None, ss) for (r, _, _), ss in zip(combo, s)))]
-        _crop_into(dest, acc, flat, tuple(q for _, q, _ in combo))
+        _sum_taps(grid, taps, gemm_weight, lambda t: w[(slice(None), slice(None), *t)], sh.groups,
+                  sh.out_channels, tuple(q for _, q, _ in combo), dest)
     return call.finish(out)

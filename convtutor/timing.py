@@ -130,21 +130,25 @@ def _one_call_ms(fn) -> float:
     return (time.perf_counter() - start) * 1e3
 
 
-def _block(fn, calls: int) -> float:
-    """One warm-up call (wakes this library's threads), then ``calls`` timed calls: their median."""
+def _block(fn, calls: int, settle: float) -> float:
+    """A pause (the other library's threads stop spinning), one warm-up call (this library's wake
+    up), then ``calls`` timed calls: their median."""
+    time.sleep(settle)
     fn()
     return statistics.median(_one_call_ms(fn) for _ in range(calls))
 
 
 def time_blocks(callables, *, threads: int = 2, blocks: int = 2, block_seconds: float = 0.25,
                 min_calls: int = 3, max_calls: int = 200, tolerance: float = 0.15,
-                retries: int = 2) -> dict[str, Timing]:
+                retries: int = 2, settle: float = 0.25) -> dict[str, Timing]:
     """Time each callable in blocks of its own, alternating callables only by whole blocks.
 
     Each callable is warmed up and timed once to choose its number of calls per block (about
     ``block_seconds`` worth, between ``min_calls`` and ``max_calls``). Then ``blocks`` rounds run:
-    in each, every callable runs one block (a warm-up call, then its calls, each timed; the
-    block's value is their median). When a callable's last ``blocks`` blocks differ by more than
+    in each, every callable runs one block: a pause of ``settle`` seconds, so that the threads the
+    previous block left spinning go to sleep (measured here: a 2-thread numpy product leaves
+    PyTorch's next calls up to 20 times slower for about 50 ms), a warm-up call, then its calls,
+    each timed; the block's value is their median. When a callable's last ``blocks`` blocks differ by more than
     ``tolerance``, another round is run, at most ``retries`` times; a timing that is still
     unstable says so (:attr:`Timing.stable`) and must not be reported.
 
@@ -156,12 +160,13 @@ def time_blocks(callables, *, threads: int = 2, blocks: int = 2, block_seconds: 
         min_calls, max_calls: bounds on the calls per block.
         tolerance: how much two blocks may differ (0.15: 15%).
         retries: how many extra rounds may be run to reach stable blocks.
+        settle: seconds of pause before each block.
 
     Returns:
         a dict of :class:`Timing`, in the order of ``callables``.
 
     Example:
-        >>> result = time_blocks({"sum": lambda: sum(range(1000))}, threads=1, block_seconds=0.01)
+        >>> result = time_blocks({"sum": lambda: sum(range(1000))}, threads=1, block_seconds=0.01, settle=0)
         >>> result["sum"].calls >= 3, len(result["sum"].block_ms)
         (True, 2)
     """
@@ -173,6 +178,7 @@ def time_blocks(callables, *, threads: int = 2, blocks: int = 2, block_seconds: 
     max_calls = check_int("max_calls", max_calls, minimum=min_calls)
     tolerance = check_real("tolerance", tolerance, minimum=0.0)
     retries = check_int("retries", retries, minimum=0)
+    settle = check_real("settle", settle, minimum=0.0)
     with thread_limit(threads):
         calls = {}
         for name, fn in fns.items():
@@ -182,13 +188,13 @@ def time_blocks(callables, *, threads: int = 2, blocks: int = 2, block_seconds: 
         runs = {name: [] for name in fns}
         for _ in range(blocks):
             for name, fn in fns.items():
-                runs[name].append(_block(fn, calls[name]))
+                runs[name].append(_block(fn, calls[name], settle))
         for _ in range(retries):
             spread = [max(r[-blocks:]) / min(r[-blocks:]) - 1 for r in runs.values()]
             if max(spread) <= tolerance:
                 break
             for name, fn in fns.items():
-                runs[name].append(_block(fn, calls[name]))
+                runs[name].append(_block(fn, calls[name], settle))
     return {name: Timing(name, threads, calls[name], tuple(runs[name][-blocks:]), tolerance) for name in fns}
 
 

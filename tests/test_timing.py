@@ -35,7 +35,7 @@ def _runs(log):
 def test_time_blocks_alternates_only_by_whole_blocks():
     log = []
     result = timing.time_blocks({"a": _recorder(log, "a"), "b": _recorder(log, "b")}, threads=1,
-                                block_seconds=0.0, min_calls=5, max_calls=5, retries=0)
+                                block_seconds=0.0, min_calls=5, max_calls=5, retries=0, settle=0)
     runs = _runs(log)
     # calibration (2 calls each), then blocks of 1 warm-up + 5 timed calls, a's block then b's
     assert [r for r in runs[2:]] == [["a", 6], ["b", 6], ["a", 6], ["b", 6]]
@@ -56,7 +56,7 @@ def test_unstable_blocks_are_flagged_and_retried():
         state["n"] += 1
         time.sleep(0.0005 * (1 + state["n"] // 4))   # the time keeps growing: blocks never agree
 
-    result = timing.time_blocks({"drift": slower_each_block}, threads=1, block_seconds=0.0, min_calls=3,
+    result = timing.time_blocks({"drift": slower_each_block}, threads=1, block_seconds=0.0, min_calls=3, settle=0,
                                 max_calls=3, retries=2)
     t = result["drift"]
     assert not t.stable and t.spread > 0.15 and "UNSTABLE" in str(t)
@@ -126,3 +126,18 @@ def test_benchmarked_layers_agree_with_torch(name):
     with FlopCounterMode(display=False) as counter:
         calls["torch"]()
     assert timing.layer_macs(name) * 2 == counter.get_total_flops() // 2   # batch 2, 2 FLOPs a MAC
+
+
+def test_blocks_are_separated_by_a_settling_pause():
+    stamps = []
+
+    def a():
+        stamps.append(("a", time.perf_counter()))
+
+    def b():
+        stamps.append(("b", time.perf_counter()))
+
+    timing.time_blocks({"a": a, "b": b}, threads=1, block_seconds=0.0, min_calls=2, max_calls=2, retries=0,
+                       settle=0.05)
+    switches = [(t1 - t0) for (n0, t0), (n1, t1) in zip(stamps[4:], stamps[5:]) if n0 != n1]
+    assert len(switches) == 3 and min(switches) >= 0.05
