@@ -4,9 +4,9 @@ The browser's animations and explorers are drawn by the JavaScript engine
 (:mod:`convtutor.explorer`); matplotlib draws what is static or printed: one frame
 (:func:`draw`, :func:`draw_scatter`), a strip of consecutive frames for paper (:func:`strip`),
 and the figures of the chapters that need no animation (:func:`channel_groups`,
-:func:`padding_modes`, :func:`value_grid`, :func:`field_overlay`). A :class:`Scene` is built once
-and updated in place frame after frame, which is what the live ipywidgets explorers and the
-GIF/MP4 export (:mod:`convtutor.export`) use. All text is drawn as glyph outlines in one
+:func:`padding_modes`, :func:`value_grid`, :func:`field_overlay`, :func:`stack_paths`). A
+:class:`Scene` is built once and updated in place frame after frame, which is what the live
+ipywidgets explorers and the GIF/MP4 export (:mod:`convtutor.export`) use. All text is drawn as glyph outlines in one
 collection, so a frame with a hundred numbers redraws in milliseconds.
 
 Figures here are not managed by pyplot; ending a notebook cell with one shows it once as a PNG.
@@ -24,7 +24,7 @@ from .frames import EDGE, INK, LEGEND, STYLE, Picture, check_geometry, frame_mod
 from .geometry import Geometry
 
 __all__ = ["Scene", "text_path", "scene_figure", "cell_size", "draw", "draw_scatter", "strip", "channel_groups",
-           "padding_modes", "value_grid", "field_overlay"]
+           "padding_modes", "value_grid", "field_overlay", "stack_paths"]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -445,11 +445,11 @@ def field_overlay(image, field, ax=None, title: str | None = None):
     if values.shape != rgb_image.shape[:2]:
         raise ValueError(f"field was measured on an input of size {values.shape}, the image is {rgb_image.shape[:2]}")
     ax = _new_axes(ax, (3.2, 3.2 * rgb_image.shape[0] / rgb_image.shape[1]))
-    ax.imshow(np.clip(rgb_image, 0, 1) * 0.55, interpolation="nearest")
-    glow = np.zeros(values.shape + (4,))
-    glow[..., :3] = (1.0, 0.62, 0.0)
-    glow[..., 3] = 0.85 * values / values.max()
-    ax.imshow(glow, interpolation="nearest")
+    # the image dimmed, with an orange glow blended in where the field reaches: one RGB image
+    # (not two layers), so that a vector figure embeds a single picture
+    alpha = (0.85 * values / values.max())[..., None]
+    blended = np.clip(rgb_image, 0, 1) * 0.55 * (1 - alpha) + np.array([1.0, 0.62, 0.0]) * alpha
+    ax.imshow(blended, interpolation="nearest")
     (r0, r1), (c0, c1) = field.predicted
     ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0 + 1, r1 - r0 + 1, fill=False, edgecolor="#56B4E9",
                            linewidth=1.6, linestyle="--"))
@@ -459,4 +459,109 @@ def field_overlay(image, field, ax=None, title: str | None = None):
     ax.set_yticks([])
     if title:
         ax.set_title(title, fontsize=9, color=INK)
+    return ax.figure
+
+
+def stack_paths(layers, length: int, padding=None, output_index=None, ax=None, labels=None,
+                anchor: str | None = None):
+    """A 1-D stack of layers as rows of dots, one line per kernel tap; the taps that reach one
+    output cell of the last layer are drawn dark (the picture of WaveNet's dilated causal stack).
+
+    Each row is one feature map (the input at the bottom); a dot of row ``l`` is joined to the
+    cells of row ``l - 1`` its kernel reads (padding cells are not drawn). Which cells those are
+    comes from :func:`convtutor.geometry.conv_geometry`, layer by layer.
+
+    Parameters:
+        layers: the stack, as :func:`convtutor.receptive_field` takes it (``Layer`` objects,
+            tuples ``(kernel_size, stride, padding, dilation)``...).
+        length: the input's length.
+        padding: ``None`` (each layer's own ``padding``) or a name for every layer:
+            ``'causal'``, ``'same'``, ``'valid'``, ``'full'``.
+        output_index: the output cell whose paths are dark (default: the last one).
+        ax: an Axes to draw on (default: a new figure).
+        labels: one name per row, input first (default ``input``, ``d = 1``...).
+        anchor: where a dot sits over the cells it reads: ``'end'`` (over the last one: a causal
+            output stands at its own time step) or ``'center'``; default ``'end'`` for causal
+            padding, else ``'center'``.
+
+    Returns the figure; ``fig.reached`` holds, per row (input first), the sorted cells that the
+    output cell depends on: ``fig.reached[0]`` is its receptive field, cut by the input's edges.
+
+    Example:
+        >>> from convtutor.arithmetic import Layer
+        >>> fig = stack_paths([Layer(2, dilation=d) for d in (1, 2, 4)], 12, padding="causal")
+        >>> fig.reached[0]
+        (4, 5, 6, 7, 8, 9, 10, 11)
+    """
+    from matplotlib.collections import LineCollection
+
+    from .arithmetic import as_layer
+    from .geometry import conv_geometry
+
+    stack = [as_layer(spec, i) for i, spec in enumerate(layers)]
+    if not stack:
+        raise ValueError("layers must hold at least one layer")
+    length = check_int("length", length, minimum=1)
+    if padding is not None and not isinstance(padding, str):
+        raise TypeError(f"padding must be None or a name ('causal', 'same', 'valid', 'full'), got {padding!r}")
+    anchor = anchor or ("end" if padding == "causal" else "center")
+    if anchor not in ("end", "center"):
+        raise ValueError(f"anchor={anchor!r} must be 'end' or 'center'")
+    geometries, size = [], length
+    for layer in stack:
+        g = conv_geometry(size, layer.kernel_size, layer.stride,
+                          layer.padding if padding is None else padding, layer.dilation)
+        geometries.append(g)
+        size = g.output_size[0]
+    rows = len(stack) + 1
+    if labels is None:
+        labels = ["input"] + [f"d = {layer.dilation}" for layer in stack]
+    labels = [str(text) for text in labels]
+    if len(labels) != rows:
+        raise ValueError(f"labels must name {rows} rows (the input and each layer), got {len(labels)}")
+    last = geometries[-1].output_size[0]
+    out = last - 1 if output_index is None else check_int("output_index", output_index, minimum=0)
+    if out >= last:
+        raise ValueError(f"output_index={out} must be below the last layer's output size {last}")
+    # x of cell n in row l is offset + scale * n: over the middle or the last cell it reads
+    offsets, scales = [0.0], [1.0]
+    for layer, g in zip(stack, geometries):
+        span = layer.dilation * (layer.kernel_size - 1)
+        shift = (span if anchor == "end" else span / 2) - g.padding[0][0]
+        offsets.append(offsets[-1] + scales[-1] * shift)
+        scales.append(scales[-1] * layer.stride)
+    reached = [set() for _ in range(rows)]
+    reached[-1].add(out)
+    for level in range(len(stack), 0, -1):
+        for n in reached[level]:
+            reached[level - 1].update(t.input_index[0] for t in geometries[level - 1].footprint(n)
+                                      if t.input_index is not None)
+    ax = _new_axes(ax, (min(0.32 * length + 1.2, 9.0), 0.62 * rows + 0.5))
+    light, dark = [], []
+    for level, g in enumerate(geometries, start=1):
+        for n in range(g.output_size[0]):
+            for t in g.footprint(n):
+                if t.input_index is None:
+                    continue
+                c = t.input_index[0]
+                segment = [(offsets[level - 1] + scales[level - 1] * c, level - 1),
+                           (offsets[level] + scales[level] * n, level)]
+                (dark if n in reached[level] else light).append(segment)
+    ax.add_collection(LineCollection(light, colors="#d5dde4", linewidths=0.8, zorder=1))
+    ax.add_collection(LineCollection(dark, colors="#1c5b96", linewidths=1.6, zorder=2))
+    sizes = [length] + [g.output_size[0] for g in geometries]
+    for level, count in enumerate(sizes):
+        xs = offsets[level] + scales[level] * np.arange(count)
+        on = np.isin(np.arange(count), sorted(reached[level]))
+        ax.scatter(xs[~on], np.full((~on).sum(), level), s=26, color="white", edgecolor="#a8b6c2", zorder=3)
+        ax.scatter(xs[on], np.full(on.sum(), level), s=30, color="#1c5b96", edgecolor=INK, zorder=4)
+    ax.set_yticks(range(rows), labels, fontsize=9)
+    ax.tick_params(axis="y", length=0)
+    ax.tick_params(axis="x", labelsize=9)
+    ax.set_xlim(-0.7, length - 0.3)
+    ax.set_ylim(-0.5, rows - 0.5)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.figure.reached = [tuple(sorted(r)) for r in reached]
+    ax.figure.dark_taps = len(dark)
     return ax.figure

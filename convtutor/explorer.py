@@ -36,7 +36,8 @@ setting can be shared as a link; several explorers share the hash, joined by ``&
     #ct-3fa9c01b2e=kind:conv;i:5x5;k:3x3;s:2x2;p:1x1;d:1x1;flip:0;at:4
 
 Sizes hold one integer per spatial dimension joined by ``x`` (height x width; one integer
-for a 1-D layer): ``i`` input, ``k`` kernel, ``s`` stride, ``p`` padding (each side), ``d``
+for a 1-D layer): ``i`` input, ``k`` kernel, ``s`` stride, ``p`` padding (each side, or
+``2+0`` where before and after differ, as in a causal player), ``d``
 dilation, ``op`` output_padding (transposed only). ``kind`` is ``conv`` or ``transposed``,
 ``view`` (transposed only) ``conv`` or ``scatter``, ``flip`` 0 or 1, ``ch`` is
 ``in_channels,out_channels,groups`` (explorers with channel sliders), ``at`` the frame shown.
@@ -57,6 +58,7 @@ from importlib import resources
 import numpy as np
 
 from ._validation import as_numeric_array, check_int, is_int
+from .arithmetic import resolve_padding
 from .geometry import conv_geometry, transposed_geometry
 
 __all__ = ["StaticExplorer", "Player", "static_explorer", "player", "explorer_assets", "element_html", "MIME"]
@@ -460,12 +462,23 @@ class Player(_Drawing):
                 "weights": None if self.weights is None else _plain(self.weights)}
 
     def __repr__(self) -> str:
-        parts = [f"{k}={'x'.join(map(str, v))}" for k, v in self.layer.items()]
+        parts = [f"{k}={'x'.join(map(_pad_text, v))}" for k, v in self.layer.items()]
         extra = [f"view={self.view}"] if self.kind == "transposed" else []
         extra += ["flip=True"] if self.flip else []
         extra += ["values"] if self.values is not None else []
         extra += ["weights"] if self.weights is not None else []
         return f"<convtutor player: {self.kind}, {', '.join(parts + extra)}, {self.frames} frames>"
+
+
+def _pad_text(value) -> str:
+    """A size entry as text: an int, or a padding pair ``(before, after)`` as ``2+0``."""
+    return f"{value[0]}+{value[1]}" if isinstance(value, tuple) else str(value)
+
+
+def _player_padding(padding, layer: dict, transposed: bool) -> tuple:
+    """One entry per axis: an int (the same zeros before and after) or a ``(before, after)`` pair."""
+    pairs = resolve_padding(padding, layer["kernel"], layer["dilation"], layer["stride"], transposed=transposed)
+    return tuple(b if b == a else (b, a) for b, a in pairs)
 
 
 def _array(name: str, value):
@@ -497,7 +510,11 @@ def player(kind: str = "conv", *, input=None, kernel=None, stride=1, padding=0, 
         kind: ``'conv'`` or ``'transposed'``.
         input: input size (int or tuple); default the shape of ``values``, else 5.
         kernel: kernel size (int or tuple); default the shape of ``weights``, else 3.
-        stride, padding, dilation: ints or one int per axis (padding on both sides).
+        stride, dilation: ints or one int per axis.
+        padding: zeros on both sides (an int, or one per axis), per axis a ``(before, after)``
+            pair (``((2, 0),)`` in 1-D), or for ``kind='conv'`` a name as
+            :func:`convtutor.conv_geometry` takes it: ``'valid'``, ``'same'`` (an even kernel
+            puts the odd zero after), ``'full'``, ``'causal'`` (all of it before).
         output_padding: transposed only, below stride or dilation.
         view: ``'conv'`` (one frame per output cell: the kernel slides over the grid) or, for a
             transposed convolution, ``'scatter'`` (one frame per input cell: it adds a scaled
@@ -525,6 +542,8 @@ def player(kind: str = "conv", *, input=None, kernel=None, stride=1, padding=0, 
         <convtutor player: conv, input=4x4, kernel=3x3, stride=1x1, padding=0x0, dilation=1x1, values, weights, 4 frames>
         >>> player("transposed", input=2, kernel=3, stride=2, view="scatter").frames
         4
+        >>> player(input=6, kernel=2, dilation=2, padding="causal", ndim=1)
+        <convtutor player: conv, input=6, kernel=2, stride=1, padding=2+0, dilation=2, 6 frames>
     """
     kind = _check_kind(kind)
     view = _check_view(kind, view)
@@ -532,16 +551,23 @@ def player(kind: str = "conv", *, input=None, kernel=None, stride=1, padding=0, 
         raise ValueError("output_padding is a parameter of kind='transposed' only")
     values_arr = _array("values", values)
     weights_arr = _array("weights", weights)
-    given = {"input": input, "kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation}
+    given = {"input": input, "kernel": kernel, "stride": stride, "dilation": dilation}
     if kind == "transposed":
         given["output_padding"] = output_padding
-    n = _ndim_of(ndim, {k: v for k, v in given.items() if v is not None},
+    # a tuple of padding has one entry (an int or a pair) per axis; a name says nothing of the axes
+    named = isinstance(padding, str)
+    n = _ndim_of(ndim, {k: v for k, v in {**given, "padding": None if named else padding}.items() if v is not None},
                  {"values": values_arr, "weights": weights_arr})
     if given["input"] is None:
         given["input"] = tuple(values_arr.shape) if values_arr is not None else 5
     if given["kernel"] is None:
         given["kernel"] = tuple(weights_arr.shape) if weights_arr is not None else 3
     layer = {name: _sizes(name, value, n) for name, value in given.items()}
+    if not (named or is_int(padding) or isinstance(padding, (tuple, list))):
+        raise TypeError(f"padding must be an int, a tuple of ints or (before, after) pairs, or a name, got "
+                        f"{padding!r} ({type(padding).__name__})")
+    layer["padding"] = _player_padding(padding, layer, kind == "transposed")
+    layer = {name: layer[name] for name in SIZES if name in layer}
     for name, arr, size in (("values", values_arr, layer["input"]), ("weights", weights_arr, layer["kernel"])):
         if arr is not None and tuple(arr.shape) != size:
             which = "input" if name == "values" else "kernel"

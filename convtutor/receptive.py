@@ -15,7 +15,9 @@ one number per input cell, is how strongly that cell reaches the output cell:
   the depth, not linearly.
 
 A pooling layer has the geometry of a convolution; with all-ones weights it is an (unnormalised)
-average pooling, so the same map describes pooled stacks.
+average pooling, so the same map describes pooled stacks. ``weights`` may also name one choice per
+layer: random convolutions with their pooling layers kept at ones is the effective field of a
+network like VGG-16 at initialisation (a pooling layer has no weights to draw).
 """
 
 from __future__ import annotations
@@ -79,8 +81,9 @@ def field_map(layers, input_size, output_index=None, *, weights: str = "ones", d
         output_index: the output cell (default: the one whose field is centred nearest the middle
             of the input).
         weights: ``'ones'`` (count the paths: the theoretical field) or ``'random'`` (mean absolute
-            gradient over ``draws`` draws of standard normal weights: the effective field).
-        draws: number of random weight draws (``weights='random'`` only).
+            gradient over ``draws`` draws of standard normal weights: the effective field); or a
+            sequence with one of the two per layer (``'ones'`` for pooling layers, say).
+        draws: number of random weight draws (used when some layer is ``'random'``).
         seed: seed of the random weights.
 
     Shape:
@@ -91,6 +94,9 @@ def field_map(layers, input_size, output_index=None, *, weights: str = "ones", d
         >>> fm = field_map([Layer(3, dilation=d) for d in (1, 2, 4)], 21)
         >>> fm.field.size, fm.measured, fm.clipped
         (15, ((3, 17),), ((3, 17),))
+        >>> pooled = [Layer(3, 1, 1), Layer(2, 2), Layer(3, 1, 1)]
+        >>> field_map(pooled, 16, weights=["random", "ones", "random"]).field.size
+        8
     """
     stack = [as_layer(spec, i) for i, spec in enumerate(layers)]
     if not stack:
@@ -100,8 +106,16 @@ def field_map(layers, input_size, output_index=None, *, weights: str = "ones", d
     size = int_tuple("input_size", input_size, n, minimum=1)
     if n > 3:
         raise ValueError(f"input_size={input_size!r} must have 1 to 3 dimensions")
-    weights = check_choice("weights", weights, ("ones", "random"))
-    draws = check_int("draws", draws, minimum=1) if weights == "random" else 1
+    if isinstance(weights, str):
+        kinds = [check_choice("weights", weights, ("ones", "random"))] * len(stack)
+    elif isinstance(weights, (list, tuple)):
+        if len(weights) != len(stack):
+            raise ValueError(f"weights has {len(weights)} entries for {len(stack)} layers: give one per layer")
+        kinds = [check_choice(f"weights[{i}]", w, ("ones", "random")) for i, w in enumerate(weights)]
+    else:
+        raise TypeError(f"weights must be 'ones', 'random' or a sequence of them, got {weights!r}")
+    random = "random" in kinds
+    draws = check_int("draws", draws, minimum=1) if random else 1
     shapes = []
     current = size
     for layer in stack:
@@ -126,15 +140,15 @@ def field_map(layers, input_size, output_index=None, *, weights: str = "ones", d
     for _ in range(draws):
         g = np.zeros((1, 1, *current))
         g[(0, 0, *output_index)] = 1.0
-        for layer, shape in zip(reversed(stack), reversed(shapes)):
+        for layer, shape, kind in zip(reversed(stack), reversed(shapes), reversed(kinds)):
             k = (layer.kernel_size,) * n
-            w = np.ones((1, 1, *k)) if weights == "ones" else rng.standard_normal((1, 1, *k))
+            w = np.ones((1, 1, *k)) if kind == "ones" else rng.standard_normal((1, 1, *k))
             extra = tuple(i - conv_transpose_output_size(o, layer.kernel_size, layer.stride, layer.padding, 0,
                                                          layer.dilation)
                           for i, o in zip(shape.input_size, shape.output_size))
             g = back(g, w, stride=layer.stride, padding=layer.padding, output_padding=extra,
                      dilation=layer.dilation)
-        total += np.abs(g[0, 0]) if weights == "random" else g[0, 0]
+        total += np.abs(g[0, 0]) if random else g[0, 0]
     values = total / draws
     half = (field.size - 1) / 2
     predicted = tuple((round(field.start + y * field.jump - half), round(field.start + y * field.jump + half))

@@ -130,9 +130,15 @@ def _sizes(rel: Relationship, c: dict) -> dict:
                     torch=torch.nn.MaxPool1d(k, s)(torch.zeros(1, 1, i)).shape[-1])
     i_t = ct.conv_output_size(i, k, s, p)  # the transposed layer reads the direct conv's output
     size, kernel, padding = rel.equivalent(i_t, k, s, p, a)
+    # the paper's equivalent direct convolution run by torch on a real tensor: the input with
+    # s - 1 zeros inserted between its values (convtutor.insert_zeros) and a zeros after them
+    stretched = ct.insert_zeros(np.ones((1, 1, i_t), dtype=np.float32), (s,))
+    stretched = F.pad(torch.from_numpy(stretched), (0, a))
+    assert stretched.shape[-1] == size
     return dict(formula=rel.formula(i_t, k, s, p, d, a), the_input=i,
                 package=ct.conv_transpose_output_size(i_t, k, s, p, a), torch=torch_out_t(i_t, k, s, p, a),
-                equivalent_direct_conv=ct.conv_output_size(size, kernel, padding=padding))
+                equivalent_direct_conv=ct.conv_output_size(size, kernel, padding=padding),
+                equivalent_in_torch=F.conv1d(stretched, torch.ones(1, 1, kernel), padding=padding).shape[-1])
 
 
 @pytest.mark.parametrize("rel", RELATIONSHIPS, ids=lambda r: f"relationship-{r.number:02d}")
@@ -154,6 +160,99 @@ def test_dumoulin_visin_relationship(rel):
             assert ct.conv_output_size(c["i"], c["k"], padding=rel.alias) == sizes["package"]
             if rel.alias == "same":
                 assert torch_out(c["i"], c["k"], p="same") == sizes["package"]
+
+
+def _impossible(i, k, s=1, p=0, d=1):
+    """Whether torch refuses a 1-D convolution (kernel wider than the padded input)."""
+    try:
+        torch_out(i, k, s, p, d)
+    except RuntimeError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("rel", [r for r in RELATIONSHIPS if r.kind == "conv"], ids=lambda r: f"relationship-{r.number:02d}")
+def test_impossible_layers_are_refused_by_formula_package_and_torch(rel):
+    # Where the kernel is wider than the padded input the formula gives no output (a size below
+    # 1), the package raises ValueError and torch raises RuntimeError: all three, on the same layers.
+    def applies(k, s, p, d):        # the layers the relationship speaks of
+        return {1: s == 1 and p == 0 and d == 1, 2: s == 1 and d == 1, 3: s == 1 and d == 1 and k == 2 * p + 1,
+                4: s == 1 and d == 1 and p == k - 1, 5: p == 0 and d == 1, 6: d == 1, 15: True}[rel.number]
+
+    refused = 0
+    for i, k, s, p, d in itertools.product(range(1, 8), range(1, 7), range(1, 4), range(3), range(1, 4)):
+        if not applies(k, s, p, d):
+            continue
+        o = rel.formula(i, k, s, p, d, 0)
+        if not _impossible(i, k, s, p, d):
+            assert o >= 1 and ct.conv_output_size(i, k, s, p, d) == o
+            continue
+        refused += 1
+        assert o < 1, (i, k, s, p, d)
+        with pytest.raises(ValueError, match="the output would be empty"):
+            ct.conv_output_size(i, k, s, p, d)
+    assert refused >= (0 if rel.number in (3, 4) else 5)
+
+
+def test_pooling_windows_wider_than_the_input_are_refused():
+    for i, k, s in itertools.product(range(1, 6), range(1, 7), range(1, 4)):
+        if k <= i:
+            continue
+        with pytest.raises(RuntimeError):
+            torch.nn.MaxPool1d(k, s)(torch.zeros(1, 1, i))
+        with pytest.raises(ValueError):
+            ct.pool_output_size(i, k, stride=s)
+
+
+def test_random_2d_layers_with_different_axes_match_torch():
+    # each axis its own k, s, p, d and output_padding: the tuple forms of the two size functions
+    # give the shapes of F.conv2d and F.conv_transpose2d, and refuse where torch refuses
+    rng = np.random.default_rng(2016)
+    refused = 0
+    for _ in range(300):
+        i, k, s, p, d = (tuple(int(v) for v in rng.integers(lo, hi, size=2))
+                         for lo, hi in ((1, 16), (1, 6), (1, 4), (0, 4), (1, 4)))
+        a = tuple(int(rng.integers(max(ss, dd))) for ss, dd in zip(s, d))   # below stride or dilation
+        try:
+            want = tuple(F.conv2d(torch.zeros(1, 1, *i), torch.zeros(1, 1, *k), None, s, p, d).shape[2:])
+        except RuntimeError:
+            refused += 1
+            with pytest.raises(ValueError):
+                ct.conv_output_size(i, k, s, p, d)
+            continue
+        o = ct.conv_output_size(i, k, s, p, d)
+        assert o == want
+        try:
+            up = tuple(F.conv_transpose2d(torch.zeros(1, 1, *o), torch.zeros(1, 1, *k), None, s, p, a, 1,
+                                          d).shape[2:])
+        except RuntimeError:
+            with pytest.raises(ValueError):
+                ct.conv_transpose_output_size(o, k, s, p, a, d)
+            continue
+        assert ct.conv_transpose_output_size(o, k, s, p, a, d) == up
+    assert 30 < refused < 270
+
+
+def test_output_padding_picks_one_of_s_input_sizes():
+    # A stride-s layer sends s consecutive input sizes to one output size o (the floor of
+    # relationship 6); output_padding a = 0 .. s-1 makes the transposed layer return each of them,
+    # and torch agrees in both directions.
+    cases = 0
+    for k, s, p, d, o in itertools.product(range(1, 6), range(1, 5), range(3), range(1, 4), range(2, 8)):
+        try:
+            group = [ct.conv_transpose_output_size(o, k, s, p, a, d) for a in range(s)]
+        except ValueError:
+            continue                      # padding crops everything, or a >= stride and dilation
+        if group[0] < 2:
+            continue
+        assert group == list(range(group[0], group[0] + s))
+        around = (group[0] - 1, *group, group[-1] + 1)
+        assert [ct.conv_output_size(i, k, s, p, d) for i in around] == [o - 1] + [o] * s + [o + 1]
+        for a, i in enumerate(group):
+            assert torch_out(i, k, s, p, d) == o
+            assert torch_out_t(o, k, s, p, a, d) == i
+        cases += 1
+    assert cases > 1000
 
 
 def test_transposed_output_size_with_dilation_and_output_padding_matches_torch():

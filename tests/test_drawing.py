@@ -7,6 +7,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+import convtutor as ct  # noqa: E402
 from convtutor import drawing, export  # noqa: E402
 from convtutor.arithmetic import Layer  # noqa: E402
 from convtutor.geometry import conv_geometry, transposed_geometry  # noqa: E402
@@ -70,9 +71,12 @@ def test_padding_modes_and_value_grid_and_overlay():
     fm = field_map([Layer(3, 2, 1)] * 3, image.shape)
     fig = drawing.field_overlay(image, fm)
     assert len(fig.axes[0].patches) == 1
-    with pytest.raises(ValueError, match="field was measured on an input of size"):
-        drawing.field_overlay(image[:50], fm)
-
+    # one picture: the grey image dimmed to 55 %, orange blended in where the field reaches
+    (shown,) = fig.axes[0].images
+    pixels = shown.get_array()
+    np.testing.assert_allclose(pixels[0, 0], [0.55 * image[0, 0]] * 3)     # outside the field
+    top = np.unravel_index(np.argmax(fm.values), fm.values.shape)
+    np.testing.assert_allclose(pixels[top], 0.15 * 0.55 * image[top] + 0.85 * np.array([1.0, 0.62, 0.0]))
 
 def test_sample_image():
     rgb, gray = sample_image(), sample_image(gray=True)
@@ -81,3 +85,45 @@ def test_sample_image():
     np.testing.assert_allclose(gray, 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2])
     rgb[0, 0, 0] = 5.0                               # a new array each time
     assert sample_image()[0, 0, 0] <= 1
+
+
+def test_stack_paths_wavenet_reaches_its_receptive_field():
+    # kernel 2, causal, rates 1, 2, 4, 8 on 20 steps: the last output reads 16 samples, 4..19
+    rates = (1, 2, 4, 8)
+    fig = drawing.stack_paths([Layer(2, dilation=d) for d in rates], 20, padding="causal")
+    assert fig.reached == [tuple(range(4, 20)), tuple(range(5, 20, 2)), (7, 11, 15, 19), (11, 19), (19,)]
+    assert len(fig.reached[0]) == 16 == ct.receptive_field([Layer(2, dilation=d) for d in rates])[-1].size
+    assert fig.dark_taps == 2 * (8 + 4 + 2 + 1)       # two taps per reached cell above the input
+    # the dots of a causal stack stand at their own time step: output t over input t
+    offsets = [c.get_offsets()[:, 0].tolist() for c in fig.axes[0].collections[2:]]
+    assert sorted(offsets[0] + offsets[1]) == list(range(20))
+    assert [tick.get_text() for tick in fig.axes[0].get_yticklabels()] == ["input", "d = 1", "d = 2", "d = 4",
+                                                                         "d = 8"]
+
+
+def test_stack_paths_same_valid_and_strided():
+    fig = drawing.stack_paths([Layer(3, padding=1)] * 2, 9, output_index=4)
+    assert fig.reached == [(2, 3, 4, 5, 6), (3, 4, 5), (4,)]
+    # 'valid' shrinks each row; the dot stands over the middle of what it reads
+    fig = drawing.stack_paths([Layer(3)] * 2, 9, padding="valid", output_index=0)
+    assert fig.reached == [(0, 1, 2, 3, 4), (0, 1, 2), (0,)]
+    xs = fig.axes[0].collections[-1].get_offsets()[:, 0].tolist()
+    assert xs == [2.0]
+    # stride 2, padding 1: output 1 of a 5-cell input reads cells 1, 2, 3
+    fig = drawing.stack_paths([Layer(3, 2, 1)], 5, output_index=1)
+    assert fig.reached == [(1, 2, 3), (1,)]
+
+
+def test_stack_paths_rejects():
+    with pytest.raises(ValueError, match="layers must hold at least one layer"):
+        drawing.stack_paths([], 5)
+    with pytest.raises(ValueError, match="output_index=5 must be below the last layer's output size 5"):
+        drawing.stack_paths([Layer(3, padding=1)], 5, output_index=5)
+    with pytest.raises(ValueError, match="labels must name 2 rows"):
+        drawing.stack_paths([Layer(3)], 5, labels=["a"])
+    with pytest.raises(ValueError, match="anchor='left' must be 'end' or 'center'"):
+        drawing.stack_paths([Layer(3)], 5, anchor="left")
+    with pytest.raises(TypeError, match="padding must be None or a name"):
+        drawing.stack_paths([Layer(3)], 5, padding=1)
+    with pytest.raises(ValueError, match="the output would be empty"):
+        drawing.stack_paths([Layer(3)], 2, padding="valid")

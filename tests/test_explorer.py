@@ -592,3 +592,99 @@ def test_book_extension_links_assets_on_explorer_pages_only(tmp_path, monkeypatc
     ext._copy_assets(app)
     for name, text in zip(("explorer.js", "explorer.css"), explorer_assets()):
         assert (tmp_path / "_static" / "convtutor" / name).read_text(encoding="utf-8") == text
+
+
+# ------------------------------------------------------------------ padding that differs before and after
+
+
+def random_pair_states(count: int, seed: int):
+    """Random 1-D and 2-D layers whose padding is, per axis, an int or a (before, after) pair."""
+    rng = random.Random(seed)
+    out = []
+    for state in random_states(count, seed):
+        state["padding"] = [[rng.randint(0, 3), rng.randint(0, 3)] if rng.random() < 0.7 else p
+                            for p in state["padding"]]
+        out.append(state)
+    return out
+
+
+def test_js_geometry_with_padding_pairs_matches_python_cell_by_cell():
+    """Causal padding, 'same' with an even kernel, any (before, after) pair: the script's
+    geometry is convtutor.geometry's, cell by cell, for both kinds; impossible layers get the
+    package's message."""
+    states = random_pair_states(600, seed=7)
+    results = run_js([["geometry", s] for s in states])
+    checked = {"conv": 0, "transposed": 0}
+    rejected = 0
+    for state, got in zip(states, results):
+        try:
+            geo = python_geometry(state)
+        except ValueError as exc:
+            assert got == {"error": str(exc)}, (state, got)
+            rejected += 1
+            continue
+        assert "error" not in got, (state, got)
+        for key, value in python_view(geo).items():
+            assert got[key] == value, (state, key)
+        checked[state["kind"]] += 1
+    assert min(checked.values()) > 100 and rejected > 20, (checked, rejected)
+
+
+def test_js_normalizes_padding_pairs_and_round_trips_them_through_the_url():
+    states = [{"kind": "conv", "input": [10], "kernel": [2], "dilation": [2], "padding": [[2, 0]]},
+              {"kind": "conv", "input": [5, 6], "kernel": [3, 4], "padding": [1, [1, 2]]},
+              {"kind": "transposed", "input": [3, 3], "kernel": [3, 3], "stride": [2, 2], "padding": [[1, 0], [2, 2]]}]
+    got = run_js([["normalize", s] for s in states] + [["roundtrip", s] for s in states]
+                 + [["encode", states[0]], ["decode", "kind:conv;i:5x6;k:3x4;p:1x1+2"],
+                    ["decode", "kind:conv;i:5;p:1+2+3"], ["normalize", {"padding": [[1, -1]], "input": [4]}]])
+    assert got[0]["padding"] == [[2, 0]] and got[1]["padding"] == [1, [1, 2]]
+    assert got[2]["padding"] == [[1, 0], 2]               # an equal pair is one int
+    for before, after in got[3:6]:
+        if before["kind"] == "conv":
+            before["output_padding"] = after["output_padding"]
+        assert after == before
+    assert got[6] == "kind:conv;i:10;k:2;s:1;p:2+0;d:2;flip:0"
+    assert got[7]["padding"] == [1, [1, 2]]
+    assert got[8] is None                                 # three sides: malformed
+    assert got[9]["thrown"].startswith("RangeError: padding=[[1,-1]] must hold integers >= 0 or [before, after]")
+
+
+def test_player_padding_names_and_pairs(rng):
+    """A causal player draws causal_conv1d; 'same' with an even kernel puts the odd zero after,
+    as conv1d does; pairs work in 2-D and for a transposed convolution."""
+    x1, w2, w4 = rng.normal(size=9), rng.normal(size=2), rng.normal(size=4)
+    x2, k2 = rng.integers(-3, 5, size=(5, 6)), rng.integers(-2, 3, size=(3, 2))
+    players = [player(values=x1, weights=w2, dilation=3, padding="causal"),
+               player(values=x1, weights=w4, padding="same"),
+               player(values=x1, weights=w4, padding="full"),
+               player(values=x2, weights=k2, padding=((2, 0), (0, 1))),
+               player("transposed", values=x1, weights=w4[:3], stride=2, padding=((1, 0),))]
+    assert [p.config()["layer"]["padding"] for p in players] == [[(3, 0)], [(1, 2)], [3], [(2, 0), (0, 1)],
+                                                                 [(1, 0)]]
+    assert repr(players[0]) == \
+        "<convtutor player: conv, input=9, kernel=2, stride=1, padding=3+0, dilation=3, values, weights, 9 frames>"
+    got = run_js([["config", p.payload()] for p in players])
+    wants = [ct.causal_conv1d(x1[None, None], w2[None, None], dilation=3)[0, 0],
+             ct.conv1d(x1[None, None], w4[None, None], padding="same")[0, 0],
+             ct.conv1d(x1[None, None], w4[None, None], padding="full")[0, 0],
+             ct.conv2d(x2[None, None].astype(float), k2[None, None].astype(float), padding=((2, 0), (0, 1)))[0, 0],
+             ct.conv_transpose1d(x1[None, None], w4[None, None, :3], stride=2, padding=((1, 0),))[0, 0]]
+    for p, g, want in zip(players, got, wants):
+        assert tuple(g["output"]) == want.shape, p
+        assert np.allclose(np.reshape(g["outs"], g["output"]), want), p
+
+
+def test_player_padding_validation():
+    with pytest.raises(ValueError, match="padding='same' needs stride=1"):
+        player(input=5, padding="same", stride=2)
+    with pytest.raises(TypeError, match="for a transposed convolution, got the string 'causal'"):
+        player("transposed", input=5, padding="causal")
+    with pytest.raises(ValueError, match=r"padding=\(\(1, -1\),\) must be >= 0"):
+        player(input=5, padding=((1, -1),))
+    with pytest.raises(TypeError, match=r"padding must be an int, a tuple of ints or \(before, after\) pairs, or a "
+                                        r"name, got 1.5 \(float\)"):
+        player(input=5, padding=1.5)
+    with pytest.raises(ValueError, match="disagree on the number of spatial dimensions"):
+        player(input=(5, 5), padding=((1, 0),))
+    with pytest.raises(ValueError, match="padding='nope' is not one of"):
+        player(input=5, padding="nope")

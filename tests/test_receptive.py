@@ -100,6 +100,9 @@ def test_effective_padding():
 @pytest.mark.parametrize("call, exc, match", [
     (lambda: field_map([], 9), ValueError, "layers must hold at least one layer"),
     (lambda: field_map([Layer(3)], 9, weights="zeros"), ValueError, "weights='zeros' must be one of 'ones', 'random'"),
+    (lambda: field_map([Layer(3)] * 2, 9, weights=["ones"]), ValueError, "weights has 1 entries for 2 layers"),
+    (lambda: field_map([Layer(3)] * 2, 9, weights=["ones", "x"]), ValueError, r"weights\[1\]='x' must be one of"),
+    (lambda: field_map([Layer(3)], 9, weights=3), TypeError, "weights must be 'ones', 'random' or a sequence"),
     (lambda: field_map([Layer(3)], 9, 7), ValueError, r"output_index=\(7,\) must be below the output size \(7,\)"),
     (lambda: field_map([Layer(5)], 3), ValueError, "the output would be empty"),
     (lambda: field_map([Layer(3)], (5, 5, 5, 5)), ValueError, "must have 1 to 3 dimensions"),
@@ -107,3 +110,59 @@ def test_effective_padding():
 def test_field_map_rejects(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_weights_per_layer_keep_pooling_at_ones():
+    # random convolutions, pooling windows left at ones: each draw is torch's gradient with the
+    # pooling layers' weights all ones
+    layers, size = [Layer(3, 1, 1), Layer(2, 2), Layer(3, 1, 1), Layer(2, 2)], (14, 13)
+    kinds = ["random", "ones", "random", "ones"]
+    fm = field_map(layers, size, weights=kinds, draws=3, seed=2)
+    rng = np.random.default_rng(2)
+    total = np.zeros(size)
+    for _ in range(3):
+        ws = [None] * len(layers)
+        for i in reversed(range(len(layers))):        # the last layer first, as the map draws them
+            k = layers[i].kernel_size
+            ws[i] = rng.standard_normal((1, 1, k, k)) if kinds[i] == "random" else np.ones((1, 1, k, k))
+        total += np.abs(torch_gradient(layers, size, fm.output_index, ws))
+    np.testing.assert_allclose(fm.values, total / 3, rtol=1e-12)
+    # every layer 'ones' is the same as weights='ones'
+    np.testing.assert_array_equal(field_map(layers, size, weights=["ones"] * 4).values, field_map(layers, size).values)
+
+
+def test_a_shortcut_does_not_widen_the_field():
+    # ResNet-style blocks: body (1x1, 3x3, 1x1) plus a shortcut (identity, or a strided 1x1 in the
+    # first block of a stage). The shortcut is a shorter path: the field is the longest path's.
+    body = [[Layer(7, 2, 3), Layer(3, 2, 1)],
+            [Layer(1, 1, 0), Layer(3, 1, 1), Layer(1, 1, 0)],
+            [Layer(1, 2, 0), Layer(3, 1, 1), Layer(1, 1, 0)],
+            [Layer(1, 1, 0), Layer(3, 1, 1), Layer(1, 1, 0)]]
+
+    def chain(layers):
+        return nn.Sequential(*[CONV[2](1, 1, l.kernel_size, l.stride, l.padding, l.dilation, bias=False).double()
+                               for l in layers])
+
+    class Block(nn.Module):
+        def __init__(self, layers):
+            super().__init__()
+            self.body = chain(layers)
+            stride = int(np.prod([l.stride for l in layers]))
+            self.shortcut = chain([Layer(1, stride)]) if stride > 1 else nn.Identity()
+
+        def forward(self, x):
+            return self.body(x) + self.shortcut(x)
+
+    net = nn.Sequential(chain(body[0]), *[Block(b) for b in body[1:]])
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.ones_(m.weight)
+    longest = [layer for block in body for layer in block]
+    fm = field_map(longest, (96, 96))
+    x = torch.zeros((1, 1, 96, 96), dtype=torch.float64, requires_grad=True)
+    net(x)[(0, 0, *fm.output_index)].backward()
+    rows, cols = np.nonzero(x.grad[0, 0].numpy())
+    assert ((rows.min(), rows.max()), (cols.min(), cols.max())) == fm.measured == fm.clipped
+    # 7, then 11 after the pool (jump 4); +2*4 for the first 3x3 (19), +2*8 for each 3x3 after the
+    # strided 1x1 (35, 51)
+    assert fm.field.size == 51

@@ -7,7 +7,8 @@
  *   <div class="ct-explorer" id="..." data-convtutor-player="conv|transposed"
  *        data-config='{json}'></div>          a player: fixed layer, play/pause/step/scrub
  * The config (keys sorted, see convtutor.explorer) holds "layer" (one list per parameter, one
- * entry per spatial dimension: input, kernel, stride, padding, dilation, output_padding),
+ * entry per spatial dimension: input, kernel, stride, padding, dilation, output_padding; a
+ * padding entry is an int, the same before and after, or a [before, after] pair),
  * "params" (the sliders: name, value, min, max, and "axis" for a per-axis slider), "flip",
  * "view" ("conv" or "scatter"), "numbers", "title", and for players "values", "weights"
  * (nested lists), "interval" (ms) and "autoplay".
@@ -31,7 +32,8 @@
  *     #ct-3fa9c01b2e=kind:conv;i:5x5;k:3x3;s:2x2;p:1x1;d:1x1;flip:0;at:4
  *   Fields are name:value, separated by ";". Sizes give one integer per spatial dimension
  *   joined by "x" (height x width; a 1-D layer has one integer): i input, k kernel, s stride,
- *   p padding (the same before and after), d dilation, op output_padding (transposed only).
+ *   p padding (the same before and after, or "before+after" where they differ, e.g. p:2+0),
+ *   d dilation, op output_padding (transposed only).
  *   kind is conv or transposed; view (transposed only) is conv or scatter; flip is 0 or 1
  *   (1: true convolution, the kernel flipped); ch is in_channels,out_channels,groups (only
  *   for explorers with channel sliders); at is the frame shown (0 when omitted). Unknown
@@ -118,13 +120,23 @@
     if (list.length !== ndim) {
       throw new RangeError(name + "=" + JSON.stringify(value) + " must have " + ndim + " value(s), one per dimension");
     }
-    list.forEach(function (v) {
-      if (!isInt(v) || v < MINIMUM[name]) {
-        throw new RangeError(name + "=" + JSON.stringify(value) + " must hold integers >= " + MINIMUM[name]);
-      }
+    return list.map(function (v) {
+      // padding may differ before and after: a [before, after] pair (kept as a pair only then)
+      var pair = name === "padding" && Array.isArray(v) && v.length === 2;
+      (pair ? v : [v]).forEach(function (u) {
+        if (!isInt(u) || u < MINIMUM[name]) {
+          throw new RangeError(name + "=" + JSON.stringify(value) + " must hold integers >= " + MINIMUM[name] +
+            (name === "padding" ? " or [before, after] pairs of them" : ""));
+        }
+      });
+      return pair ? (v[0] === v[1] ? v[0] : [v[0], v[1]]) : v;
     });
-    return list;
   }
+
+  // A padding entry as [before, after], and as text ("1", or "2+0" where the sides differ).
+  function padPair(v) { return Array.isArray(v) ? v : [v, v]; }
+  function padText(v) { var p = padPair(v); return p[0] === p[1] ? String(p[0]) : p[0] + "+" + p[1]; }
+  function padSlider(v) { return padPair(v)[0]; }
 
   // A complete, checked state from a partial one (missing entries come from base, then defaults).
   function normalize(partial, base) {
@@ -152,7 +164,7 @@
       if (v === undefined) {
         v = base[name];
         // a base of another dimension count gives its first value to every axis
-        if (Array.isArray(v) && v.length !== ndim) { v = v[0]; }
+        if (Array.isArray(v) && v.length !== ndim) { v = padSlider(v[0]); }
       }
       s[name] = sizeList(name, v === undefined ? DEFAULTS[name] : v, ndim);
     });
@@ -185,17 +197,18 @@
       output: [], grid: [], gridPadding: [], gridStride: [], inputStep: [], canvas: [], canvasOffset: []
     };
     for (var a = 0; a < n; a++) {
-      var i = s.input[a], k = s.kernel[a], st = s.stride[a], p = s.padding[a], d = s.dilation[a];
+      var i = s.input[a], k = s.kernel[a], st = s.stride[a], d = s.dilation[a];
+      var pb = padPair(s.padding[a])[0], pa = padPair(s.padding[a])[1];
       var keff = d * (k - 1) + 1;
-      g.padding.push([p, p]);
+      g.padding.push([pb, pa]);
       if (!transposed) {
-        var total = i + 2 * p;
+        var total = i + pb + pa;
         if (keff > total) {
-          return { error: message("empty", { dim: a, d: d, k: k, keff: keff, i: i, pb: p, pa: p, total: total }) };
+          return { error: message("empty", { dim: a, d: d, k: k, keff: keff, i: i, pb: pb, pa: pa, total: total }) };
         }
         g.output.push(Math.floor((total - keff) / st) + 1);
         g.grid.push(total);
-        g.gridPadding.push([p, p]);
+        g.gridPadding.push([pb, pa]);
         g.gridStride.push(st);
         g.inputStep.push(1);
       } else {
@@ -203,14 +216,14 @@
         if (op >= st && op >= d) {
           return { error: message("outputPadding", { dim: a, op: op, s: st, d: d }) };
         }
-        var o = (i - 1) * st - 2 * p + d * (k - 1) + op + 1;
+        var o = (i - 1) * st - pb - pa + d * (k - 1) + op + 1;
         if (o < 1) {
-          return { error: message("cropped", { dim: a, i: i, s: st, pb: p, pa: p, d: d, k: k, op: op, o: o }) };
+          return { error: message("cropped", { dim: a, i: i, s: st, pb: pb, pa: pa, d: d, k: k, op: op, o: o }) };
         }
-        var before = d * (k - 1) - p;
+        var before = d * (k - 1) - pb, after = d * (k - 1) - pa + op;
         g.output.push(o);
-        g.grid.push((i - 1) * st + 1 + 2 * before + op);
-        g.gridPadding.push([before, before + op]);
+        g.grid.push((i - 1) * st + 1 + before + after);
+        g.gridPadding.push([before, after]);
         g.gridStride.push(1);
         g.inputStep.push(st);
       }
@@ -381,7 +394,7 @@
     var s = normalize(state);
     var f = ["kind:" + s.kind];
     ["input", "kernel", "stride", "padding", "dilation"].forEach(function (name) {
-      f.push(SHORT[name] + ":" + s[name].join("x"));
+      f.push(SHORT[name] + ":" + (name === "padding" ? s[name].map(padText) : s[name]).join("x"));
     });
     if (s.kind === "transposed") {
       f.push("op:" + s.output_padding.join("x"));
@@ -414,6 +427,14 @@
       if (key === "kind") {
         if (value !== "conv" && value !== "transposed") { ok = false; }
         out.kind = value;
+      } else if (key === "p") {
+        var pads = value.split("x").map(function (part) {
+          var sides = ints(part, "+");
+          return sides === null || sides.length > 2 ? null : (sides.length === 1 ? sides[0] : sides);
+        });
+        if (!ok || pads.indexOf(null) >= 0 || pads.length > 2 || (ndim !== undefined && pads.length !== ndim)) { ok = false; return; }
+        ndim = pads.length;
+        out.padding = pads;
       } else if (byShort[key]) {
         var list = ints(value, "x");
         if (list === null || list.length < 1 || list.length > 2 || (ndim !== undefined && list.length !== ndim)) { ok = false; return; }
@@ -641,7 +662,7 @@
     SIZES.forEach(function (name) {
       if (!self.ranges[name] && !(name === "output_padding" && s.kind === "transposed")) { return; }
       if (name === "output_padding" && s.kind !== "transposed") { return; }
-      var values = s[name], same = values.every(function (v) { return v === values[0]; });
+      var values = s[name].map(padText), same = values.every(function (v) { return v === values[0]; });
       if (s.ndim === 1 || (same && self.linked[name] !== false)) {
         list.push({ name: name, axis: null });
       } else {
@@ -662,7 +683,7 @@
     this.sliders = [];
     plan.forEach(function (item) {
       var name = item.name, range = self.ranges[name] || [MINIMUM[name], 3];
-      var value = CHANNELS.indexOf(name) >= 0 ? self.state[name] : self.state[name][item.axis === null ? 0 : item.axis];
+      var value = CHANNELS.indexOf(name) >= 0 ? self.state[name] : padSlider(self.state[name][item.axis === null ? 0 : item.axis]);
       var label = htmlEl("label", { "class": "ct-slider" }, box);
       var text = item.axis === null || self.state.ndim === 1 ? LABELS[name] : AXIS_LABELS[name] + " " + AXIS_NAMES[item.axis];
       htmlEl("span", { "class": "ct-name" }, label, text);
@@ -731,7 +752,7 @@
   Drawing.prototype.syncControls = function () {
     var s = this.state;
     (this.sliders || []).forEach(function (slider) {
-      var v = CHANNELS.indexOf(slider.name) >= 0 ? s[slider.name] : s[slider.name][slider.axis === null ? 0 : slider.axis];
+      var v = CHANNELS.indexOf(slider.name) >= 0 ? s[slider.name] : padSlider(s[slider.name][slider.axis === null ? 0 : slider.axis]);
       if (parseInt(slider.input.max, 10) < v) { slider.input.max = String(v); }
       slider.input.value = String(v);
       slider.shown.textContent = String(v);
@@ -808,15 +829,17 @@
   Drawing.prototype.labels = function () {
     var g = this.geo, s = this.state, scatter = s.view === "scatter";
     var titleA = "input " + sizeText(g.input), subA = "", titleB = "output " + sizeText(g.output), subB = "";
-    var pads = g.padding.map(function (p) { return p[0]; });
     if (!g.transposed) {
-      if (pads.some(function (p) { return p > 0; })) { subA = "padding " + sizeText(pads) + " (dashed) \u2192 " + sizeText(g.grid); }
+      if (g.padding.some(function (p) { return p[0] > 0 || p[1] > 0; })) {
+        subA = "padding " + sizeText(g.padding.map(padText)) + " (dashed) \u2192 " + sizeText(g.grid);
+      }
     } else if (!scatter) {
       var parts = [];
       if (g.stride.some(function (v) { return v > 1; })) { parts.push("zeros inserted (dotted)"); }
-      var gp = g.gridPadding.map(function (p) { return p[0]; });
-      if (gp.some(function (p) { return p !== 0; })) {
-        parts.push("padded " + sizeText(gp).replace(/-/g, MINUS) + (gp.some(function (p) { return p < 0; }) ? " (negative: cropped)" : ""));
+      var gp = g.gridPadding.map(function (p) { return p[0] === p[1] ? p[0] : p[0] + "+" + p[1]; });
+      var negative = g.gridPadding.some(function (p) { return p[0] < 0 || p[1] < 0; });
+      if (g.gridPadding.some(function (p) { return p[0] !== 0 || p[1] !== 0; })) {
+        parts.push("padded " + sizeText(gp).replace(/-/g, MINUS) + (negative ? " (negative: cropped)" : ""));
       }
       subA = (parts.length ? parts.join(", ") + " \u2192 " : "grid ") + sizeText(g.grid);
       subB = "kernel flipped";
@@ -1152,9 +1175,15 @@
     var lines = [], square = g.ndim === 2 && ["input", "kernel", "stride", "padding", "dilation"].every(function (n) { return s[n][0] === s[n][1]; }) &&
       g.outputPadding[0] === g.outputPadding[1];
     for (var a = 0; a < (square ? 1 : g.ndim); a++) {
-      var i = g.input[a], k = g.kernel[a], st = g.stride[a], p = g.padding[a][0], d = g.dilation[a];
+      var i = g.input[a], k = g.kernel[a], st = g.stride[a], p = g.padding[a][0], pa = g.padding[a][1], d = g.dilation[a];
       var prefix = g.ndim === 1 ? "" : (square ? "each axis: " : AXIS_NAMES[a] + ": ");
-      if (!g.transposed) {
+      if (p !== pa) {   // padding that differs before and after (causal, 'same' with an even kernel)
+        lines.push(prefix + (!g.transposed
+          ? "o = \u230a(i + p_before + p_after \u2212 d(k\u22121) \u2212 1)/s\u230b + 1 = \u230a(" + i + " + " + p + " + " + pa +
+            " \u2212 " + d + DOT + (k - 1) + " \u2212 1)/" + st + "\u230b + 1 = "
+          : "o = (i\u22121)s \u2212 p_before \u2212 p_after + d(k\u22121) + output_padding + 1 = " + (i - 1) + DOT + st +
+            " \u2212 " + p + " \u2212 " + pa + " + " + d + DOT + (k - 1) + " + " + g.outputPadding[a] + " + 1 = ") + g.output[a]);
+      } else if (!g.transposed) {
         lines.push(prefix + "o = \u230a(i + 2p \u2212 d(k\u22121) \u2212 1)/s\u230b + 1 = \u230a(" + i + " + 2" + DOT + p + " \u2212 " +
           d + DOT + (k - 1) + " \u2212 1)/" + st + "\u230b + 1 = " + g.output[a]);
       } else {
