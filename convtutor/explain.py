@@ -24,6 +24,7 @@ the convention of ``torch.utils.flop_counter.FlopCounterMode``. Other layers cou
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 import operator
@@ -44,8 +45,9 @@ class SummaryRow:
     where the output has no spatial axes any more (after a flatten) or a field is not one
     interval for every cell (a transposed convolution with stride > 1): ``note`` says which.
     ``kernel_size``, ``stride``, ``padding`` (zeros before, per axis) and ``dilation`` are
-    set for convolution and pooling rows, so that a row can link to an explorer of that
-    layer (``link``, empty for now).
+    set for convolution and pooling rows, with ``input_shape`` the shape the layer reads, so
+    that a row can open its layer in the book's explorer: ``link`` is that URL when
+    :func:`summary` is given ``link=`` (1-D and 2-D layers with symmetric padding).
     """
 
     name: str
@@ -62,6 +64,8 @@ class SummaryRow:
     dilation: tuple[int, ...] | None = None
     note: str = ""
     link: str = ""
+    input_shape: tuple[int, ...] | None = None
+    output_padding: tuple[int, ...] | None = None
 
     @property
     def flops(self) -> int:
@@ -138,8 +142,12 @@ class ModelSummary:
         table = self._table()
         head = "".join(f"<th>{html.escape(t)}</th>" for t in table[0])
         body = []
-        for line in table[1:]:
-            body.append("<tr>" + "".join(f"<td>{html.escape(t)}</td>" for t in line) + "</tr>")
+        links = [r.link for r in self.rows] + [""]
+        for line, url in zip(table[1:], links):
+            cells = [f"<td>{html.escape(t)}</td>" for t in line]
+            if url:
+                cells[0] = f'<td><a href="{html.escape(url)}">{html.escape(line[0])}</a></td>'
+            body.append("<tr>" + "".join(cells) + "</tr>")
         shape = "x".join(map(str, self.input_shape))
         return (f'<table class="convtutor-summary"><caption>input {shape}</caption>'
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
@@ -164,7 +172,7 @@ class _Unsupported(ValueError):
     pass
 
 
-def summary(model, input_shape) -> ModelSummary:
+def summary(model, input_shape, *, link: str | None = None) -> ModelSummary:
     """Per layer of a PyTorch model: output shape, parameters, MACs/FLOPs, receptive field.
 
     Supported layers: ``Conv1d/2d/3d`` (any padding, ``'same'`` and ``'valid'`` included,
@@ -179,6 +187,10 @@ def summary(model, input_shape) -> ModelSummary:
     Parameters:
         model: a ``torch.nn.Module`` that ``torch.fx.symbolic_trace`` can trace.
         input_shape: shape of the input, batch and channels first: ``(N, C, *spatial)``.
+        link: where the book's layer explorer is, as ``"page.html#ct-<key>"`` (``"#ct-layer"``
+            on the same page): each convolution, transposed convolution and pooling row then gets
+            a ``link`` that opens its layer there (:func:`convtutor.explorer.state_fragment`), and
+            the HTML table shows it.
 
     Returns:
         a :class:`ModelSummary`: one :class:`SummaryRow` per node of the graph that computes a
@@ -222,7 +234,27 @@ def summary(model, input_shape) -> ModelSummary:
     with torch.no_grad():
         ShapeProp(graph).propagate(torch.zeros(shape, dtype=dtype))
     graph.train(was_training)
-    return ModelSummary(shape, tuple(_rows(graph, len(shape) - 2)))
+    rows = tuple(_rows(graph, len(shape) - 2))
+    if link is not None:
+        rows = tuple(dataclasses.replace(r, link=_link(link, r)) for r in rows)
+    return ModelSummary(shape, rows)
+
+
+def _link(base: str, row: SummaryRow) -> str:
+    """The URL that opens the row's layer in the explorer at ``base`` (empty when it cannot)."""
+    from .explorer import state_fragment
+
+    if row.kernel_size is None or row.input_shape is None or len(row.kernel_size) > 2:
+        return ""
+    transposed = row.kind.startswith("ConvTranspose")
+    layer = dict(input=tuple(row.input_shape[2:]), kernel=tuple(row.kernel_size), stride=tuple(row.stride),
+                 padding=tuple(row.padding), dilation=tuple(row.dilation))
+    try:
+        if transposed:
+            return f"{base}={state_fragment('transposed', output_padding=tuple(row.output_padding), **layer)}"
+        return f"{base}={state_fragment('conv', **layer)}"
+    except (TypeError, ValueError):
+        return ""
 
 
 def _shape(node):
@@ -409,7 +441,7 @@ def _module_row(name, kind, module, params, in_shape, out_shape, st_in, nd):
     import torch.nn as nn
 
     batch = in_shape[0] if in_shape else 1
-    base = dict(name=name, kind=kind, output_shape=out_shape, parameters=params)
+    base = dict(name=name, kind=kind, output_shape=out_shape, parameters=params, input_shape=in_shape)
 
     if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
         k, s, d = module.kernel_size, module.stride, module.dilation
@@ -435,7 +467,7 @@ def _module_row(name, kind, module, params, in_shape, out_shape, st_in, nd):
             st = None
             note = "transposed with stride > 1: the field differs from cell to cell"
         return SummaryRow(**base, macs=macs, **_named(st), kernel_size=k, stride=s, padding=p,
-                          dilation=d, note=note)
+                          dilation=d, note=note, output_padding=tuple(module.output_padding))
 
     pools = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
     if isinstance(module, pools):
