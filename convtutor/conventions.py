@@ -191,7 +191,8 @@ def convert_weight(weight, from_layout, to_layout):
         >>> import numpy as np
         >>> convert_weight(np.zeros((64, 3, 7, 5)), "OIHW", "HWIO").shape
         (7, 5, 3, 64)
-        >>> convert_weight(np.zeros((16, 8, 4, 4)), "IOHW", "HWOI").shape   # torch -> Keras transposed
+        >>> w = np.zeros((16, 8, 4, 4))   # torch's transposed layout, to Keras's
+        >>> convert_weight(w, "IOHW", "HWOI").shape
         (4, 4, 8, 16)
     """
     w = as_numeric_array("weight", weight)

@@ -311,7 +311,7 @@ def channel_groups(channels, groups, ax=None, title: str | None = None):
     Returns the figure; ``fig.kernels`` holds the number of lines of each stage.
 
     Example:
-        >>> fig = channel_groups([4, 4, 8], [4, 1])        # depthwise, then pointwise
+        >>> fig = channel_groups([4, 4, 8], [4, 1])   # depthwise, then pointwise
         >>> fig.kernels
         [4, 32]
     """
@@ -433,7 +433,8 @@ def field_overlay(image, field, ax=None, title: str | None = None):
     Example:
         >>> from convtutor.receptive import field_map
         >>> from convtutor.arithmetic import Layer
-        >>> fig = field_overlay(np.zeros((20, 20)), field_map([Layer(3, 2, 1)] * 2, (20, 20)))
+        >>> fm = field_map([Layer(3, 2, 1)] * 2, (20, 20))
+        >>> fig = field_overlay(np.zeros((20, 20)), fm)
     """
     from matplotlib.patches import Rectangle
 

@@ -521,10 +521,10 @@ def player(kind: str = "conv", *, input=None, kernel=None, stride=1, padding=0, 
 
     Example:
         >>> import numpy as np
-        >>> p = player("conv", values=np.arange(16).reshape(4, 4), weights=np.ones((3, 3)),
-        ...            stride=1, numbers=True)
-        >>> p
-        <convtutor player: conv, input=4x4, kernel=3x3, stride=1x1, padding=0x0, dilation=1x1, values, weights, 4 frames>
+        >>> x = np.arange(16).reshape(4, 4)
+        >>> p = player("conv", values=x, weights=np.ones((3, 3)), numbers=True)
+        >>> p.frames, p.geometry.output_size
+        (4, (2, 2))
         >>> player("transposed", input=2, kernel=3, stride=2, view="scatter").frames
         4
     """
@@ -593,8 +593,8 @@ def solver_explorer(input: int = 32, output: int = 16, *, transposed: bool = Fal
     element id).
 
     Example:
-        >>> layer = static_explorer(input=16, kernel=3, stride=2, padding=1, key="layer",
-        ...                         limits={"input": (1, 32)})
+        >>> layer = static_explorer(input=16, kernel=3, stride=2, padding=1,
+        ...                         key="layer", limits={"input": (1, 32)})
         >>> solver_explorer(16, 8, target=layer)
         <convtutor shape solver: 16 -> 8>
     """
