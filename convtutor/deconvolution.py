@@ -154,7 +154,7 @@ def deconvolve(
         >>> from convtutor import conv2d
         >>> x = np.arange(16.0).reshape(1, 4, 4)
         >>> w = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
-        >>> y = conv2d(x, w, padding='full')   # stride 1, full padding: invertible
+        >>> y = conv2d(x, w, padding='full')   # invertible
         >>> result = deconvolve(y, w, x.shape, padding='full')
         >>> result.exact, result.rank, result.unknowns
         (True, 16, 16)

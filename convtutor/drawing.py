@@ -311,7 +311,7 @@ def channel_groups(channels, groups, ax=None, title: str | None = None):
     Returns the figure; ``fig.kernels`` holds the number of lines of each stage.
 
     Example:
-        >>> fig = channel_groups([4, 4, 8], [4, 1])   # depthwise, then pointwise
+        >>> fig = channel_groups([4, 4, 8], [4, 1])   # depthwise, pointwise
         >>> fig.kernels
         [4, 32]
     """

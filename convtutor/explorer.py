@@ -20,7 +20,8 @@ current frame as a standalone SVG.
 
 Markup. Each object displays as one element::
 
-    <div data-convtutor-explorer="conv|transposed" id="ct-<10 hex>" class="ct-explorer"
+    <div data-convtutor-explorer="conv|transposed"
+         id="ct-<10 hex>" class="ct-explorer"
          data-config='{json}'>...</div>
 
 (``data-convtutor-player`` for a player). The id is a hash of the configuration (or
@@ -368,10 +369,12 @@ def static_explorer(kind: str = "conv", *, input=5, kernel=3, stride=1, padding=
         the output size shown is ``conv_output_size`` / ``conv_transpose_output_size`` per axis.
 
     Example:
-        >>> static_explorer('transposed', input=2, kernel=3, stride=2)
-        <convtutor static explorer: transposed, input=2, kernel=3, stride=2, padding=0, dilation=1, output_padding=0>
-        >>> static_explorer(input=(5, 7), kernel=(3, 1), padding=(1, 0))
-        <convtutor static explorer: conv, input=5x7, kernel=3x1, stride=1, padding=1x0, dilation=1>
+        >>> up = static_explorer('transposed', input=2, kernel=3, stride=2)
+        >>> up.kind, up.params["output_padding"]
+        ('transposed', (0, 0))
+        >>> wide = static_explorer(input=(5, 7), kernel=(3, 1), padding=(1, 0))
+        >>> wide.params["input"], wide.params["kernel"]
+        ((5, 7), (3, 1))
         >>> static_explorer(input=8, kernel=3, ndim=1, flip=True).element_id
         'ct-e2fe489782'
     """
@@ -525,7 +528,9 @@ def player(kind: str = "conv", *, input=None, kernel=None, stride=1, padding=0, 
         >>> p = player("conv", values=x, weights=np.ones((3, 3)), numbers=True)
         >>> p.frames, p.geometry.output_size
         (4, (2, 2))
-        >>> player("transposed", input=2, kernel=3, stride=2, view="scatter").frames
+        >>> up = player("transposed", input=2, kernel=3, stride=2,
+        ...             view="scatter")
+        >>> up.frames
         4
     """
     kind = _check_kind(kind)

@@ -138,7 +138,8 @@ def separate(kernel, tol=None) -> tuple[np.ndarray, np.ndarray]:
         ``kernel`` ``(kH, kW)`` gives ``column`` ``(kH,)`` and ``row`` ``(kW,)``.
 
     Example:
-        >>> column, row = separate([[1, 0, -1], [2, 0, -2], [1, 0, -1]])   # Sobel-x
+        >>> sobel_x = [[1, 0, -1], [2, 0, -2], [1, 0, -1]]
+        >>> column, row = separate(sobel_x)
         >>> column
         array([1., 2., 1.])
         >>> row
@@ -203,7 +204,8 @@ def low_rank_approximation(kernel, rank) -> LowRankApproximation:
         ``approximation`` ``(kH, kW)``, ``columns`` ``(kH, r)``, ``rows`` ``(r, kW)``.
 
     Example:
-        >>> result = low_rank_approximation([[0, 1, 0], [1, -4, 1], [0, 1, 0]], 1)
+        >>> laplacian = [[0, 1, 0], [1, -4, 1], [0, 1, 0]]
+        >>> result = low_rank_approximation(laplacian, 1)
         >>> result.approximation.shape, result.columns.shape, result.rows.shape
         ((3, 3), (3, 1), (1, 3))
         >>> round(result.relative_error, 4)

@@ -347,7 +347,7 @@ def layer_macs(layer) -> int:
     """Multiply-adds of one example through a layer of :data:`LAYERS` (a name) or ``(size, steps)``.
 
     Example:
-        >>> layer_macs("depthwise separable")       # 56 * 56 * (64 * 9 + 64 * 64)
+        >>> layer_macs("depthwise separable")   # 56 * 56 * (64 * 9 + 64 * 64)
         14651392
     """
     size, steps = _layer(layer)

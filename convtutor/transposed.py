@@ -174,7 +174,8 @@ def conv_transpose_scatter(input, weight, bias=None, stride=1, padding=0, output
 
     Example:
         >>> import numpy as np
-        >>> conv_transpose_scatter(np.ones((1, 1, 2)), np.ones((1, 1, 3)), stride=2)
+        >>> x, w = np.ones((1, 1, 2)), np.ones((1, 1, 3))
+        >>> conv_transpose_scatter(x, w, stride=2)
         array([[[1., 1., 2., 1., 1.]]])
     """
     call = _nd_call("conv_transpose_scatter", input, weight, bias, stride, padding, output_padding, groups,
@@ -245,7 +246,8 @@ def conv_transpose_as_conv(input, weight, bias=None, stride=1, padding=0, output
 
     Example:
         >>> import numpy as np
-        >>> conv_transpose_as_conv(np.ones((1, 1, 2)), np.ones((1, 1, 3)), stride=2)
+        >>> x, w = np.ones((1, 1, 2)), np.ones((1, 1, 3))
+        >>> conv_transpose_as_conv(x, w, stride=2)
         array([[[1., 1., 2., 1., 1.]]])
     """
     call = _nd_call("conv_transpose_as_conv", input, weight, bias, stride, padding, output_padding, groups,
@@ -280,7 +282,8 @@ def conv_transpose_matrix(input, weight, bias=None, stride=1, padding=0, output_
 
     Example:
         >>> import numpy as np
-        >>> conv_transpose_matrix(np.ones((1, 1, 2)), np.ones((1, 1, 3)), stride=2)
+        >>> x, w = np.ones((1, 1, 2)), np.ones((1, 1, 3))
+        >>> conv_transpose_matrix(x, w, stride=2)
         array([[[1., 1., 2., 1., 1.]]])
     """
     call = _nd_call("conv_transpose_matrix", input, weight, bias, stride, padding, output_padding, groups,
