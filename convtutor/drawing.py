@@ -23,7 +23,7 @@ from ._validation import check_int
 from .frames import EDGE, INK, LEGEND, STYLE, Picture, check_geometry, frame_model, frame_models
 from .geometry import Geometry
 
-__all__ = ["Scene", "text_path", "scene_figure", "cell_size", "draw", "draw_scatter", "strip", "channel_groups",
+__all__ = ["Scene", "text_path", "scene_figure", "cell_size", "use_svg", "draw", "draw_scatter", "strip", "channel_groups",
            "padding_modes", "value_grid", "field_overlay"]
 
 
@@ -461,3 +461,20 @@ def field_overlay(image, field, ax=None, title: str | None = None):
     if title:
         ax.set_title(title, fontsize=9, color=INK)
     return ax.figure
+
+
+def use_svg() -> None:
+    """Show a notebook's matplotlib figures as SVG that is the same on every run.
+
+    Line and grid art stays crisp at any zoom; the SVG carries no date and fixed element ids
+    (``svg.hashsalt``), so nbval finds it unchanged when the notebook runs again; figures are
+    cropped to their content. Call it once, in a chapter's first cell.
+
+    Example:
+        >>> use_svg()
+    """
+    import matplotlib
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    matplotlib.rcParams["svg.hashsalt"] = "convtutor"
+    set_matplotlib_formats("svg", metadata={"Date": None}, bbox_inches="tight")

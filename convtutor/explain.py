@@ -34,7 +34,7 @@ from ._validation import check_int
 from .arithmetic import Layer, conv_macs, conv_transpose_macs, receptive_field
 from .conventions import same_padding
 
-__all__ = ["SummaryRow", "ModelSummary", "summary"]
+__all__ = ["SummaryRow", "ModelSummary", "summary", "COLUMNS", "COMPACT"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,11 @@ class SummaryRow:
         return 2 * self.macs
 
 
-_COLUMNS = ("layer", "type", "output shape", "params", "MACs", "FLOPs", "r", "jump", "start", "k / s / p / d")
+COLUMNS = ("layer", "type", "output shape", "params", "MACs", "FLOPs", "r", "jump", "start", "k / s / p / d")
+"""Every column of a summary table, in order."""
+COMPACT = ("layer", "type", "output shape", "params", "MACs", "r", "jump", "k / s / p / d")
+"""The columns a notebook shows by default (FLOPs are twice the MACs; ``start`` is in the rows)."""
+_RIGHT = {"params", "MACs", "FLOPs", "r", "jump", "start"}
 
 
 def _axes(values, fmt=str) -> str:
@@ -94,7 +98,8 @@ def _cells(row: SummaryRow) -> list[str]:
 
 @dataclass(frozen=True, repr=False)
 class ModelSummary:
-    """The table :func:`summary` returns: ``rows``, totals, text (``str``) and HTML views."""
+    """The table :func:`summary` returns: ``rows``, totals, text (``str``, :meth:`text`) and HTML
+    (:meth:`html`, what Jupyter shows: the :data:`COMPACT` columns) views."""
 
     input_shape: tuple[int, ...]
     rows: tuple[SummaryRow, ...]
@@ -121,25 +126,40 @@ class ModelSummary:
                 return r
         raise KeyError(f"no layer named {name!r}; layers: {', '.join(r.name for r in self.rows)}")
 
-    def _table(self) -> list[list[str]]:
-        total = ["total", "", "", f"{self.parameters:,}", f"{self.macs:,}", f"{self.flops:,}", "", "", "", ""]
-        return [list(_COLUMNS)] + [_cells(r) for r in self.rows] + [total]
+    def _table(self, columns=COLUMNS) -> list[list[str]]:
+        unknown = [c for c in columns if c not in COLUMNS]
+        if unknown or not columns:
+            raise ValueError(f"columns={tuple(columns)!r} must be chosen from {', '.join(map(repr, COLUMNS))}")
+        total = dict(zip(COLUMNS, ["total", "", "", f"{self.parameters:,}", f"{self.macs:,}", f"{self.flops:,}",
+                                   "", "", "", ""]))
+        keep = [COLUMNS.index(c) for c in columns]
+        rows = [list(COLUMNS)] + [_cells(r) for r in self.rows] + [[total[c] for c in COLUMNS]]
+        return [[line[k] for k in keep] for line in rows]
 
-    def __str__(self) -> str:
-        table = self._table()
-        widths = [max(len(line[c]) for line in table) for c in range(len(_COLUMNS))]
-        right = {3, 4, 5, 6, 7, 8}
+    def text(self, columns=COLUMNS) -> str:
+        """The table as aligned text, with the chosen ``columns`` (names from :data:`COLUMNS`)."""
+        table = self._table(columns)
+        widths = [max(len(line[c]) for line in table) for c in range(len(columns))]
         lines = []
         for n, line in enumerate(table):
-            cells = [t.rjust(w) if c in right else t.ljust(w) for c, (t, w) in enumerate(zip(line, widths))]
+            cells = [t.rjust(w) if name in _RIGHT else t.ljust(w)
+                     for name, t, w in zip(columns, line, widths)]
             lines.append("  ".join(cells).rstrip())
             if n == 0 or n == len(table) - 2:
                 lines.append("  ".join("-" * w for w in widths))
         shape = "x".join(map(str, self.input_shape))
         return f"input {shape}\n" + "\n".join(lines)
 
+    def __str__(self) -> str:
+        return self.text()
+
     def _repr_html_(self) -> str:
-        table = self._table()
+        return self.html()
+
+    def html(self, columns=COMPACT) -> str:
+        """The table as HTML (what a notebook shows), with the chosen ``columns``; a row whose layer
+        has a ``link`` links its name to the explorer."""
+        table = self._table(columns)
         head = "".join(f"<th>{html.escape(t)}</th>" for t in table[0])
         body = []
         links = [r.link for r in self.rows] + [""]
@@ -149,7 +169,8 @@ class ModelSummary:
                 cells[0] = f'<td><a href="{html.escape(url)}">{html.escape(line[0])}</a></td>'
             body.append("<tr>" + "".join(cells) + "</tr>")
         shape = "x".join(map(str, self.input_shape))
-        return (f'<table class="convtutor-summary"><caption>input {shape}</caption>'
+        flops = "" if "FLOPs" in columns else "; FLOPs = 2 x MACs"
+        return (f'<table class="convtutor-summary"><caption>input {shape}{flops}</caption>'
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 

@@ -417,3 +417,18 @@ def test_rows_link_to_the_explorer_with_their_own_layer():
         assert out == r.output_shape[2:]
     assert re.search(r'<a href="book.html#ct-layer=kind:conv;i:33x31;k:3x3;s:2x2;p:1x1;d:2x2;flip:0">0</a>',
                      s._repr_html_())
+
+
+def test_tables_with_chosen_columns():
+    from convtutor.explain import COLUMNS, COMPACT
+
+    s = summary(Residual(), (1, 1, 32, 32))
+    assert str(s) == s.text() and s.text().splitlines()[1].split()[:3] == ["layer", "type", "output"]
+    narrow = s.text(columns=("layer", "MACs", "r"))
+    assert narrow.splitlines()[1].split() == ["layer", "MACs", "r"]
+    assert all(len(line) <= 40 for line in narrow.splitlines())
+    html = s._repr_html_()
+    assert html.count("<th>") == len(COMPACT) and "FLOPs = 2 x MACs" in html
+    assert s.html(COLUMNS).count("<th>") == len(COLUMNS)
+    with pytest.raises(ValueError, match="columns=\\('speed',\\) must be chosen from 'layer'"):
+        s.text(columns=("speed",))
