@@ -57,7 +57,7 @@ from importlib import resources
 
 import numpy as np
 
-from ._validation import as_numeric_array, check_int, is_int
+from ._validation import as_numeric_array, check_bool, check_int, is_int
 from .geometry import conv_geometry, transposed_geometry
 
 __all__ = ["StaticExplorer", "Player", "Solver", "static_explorer", "player", "solver_explorer", "state_fragment",
@@ -243,12 +243,6 @@ def _sizes(name: str, value, ndim: int) -> tuple[int, ...]:
     return items
 
 
-def _check_bool(name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
-    return bool(value)
-
-
 def _check_view(kind: str, view) -> str:
     if view not in ("conv", "scatter"):
         raise ValueError(f"view={view!r} must be 'conv' or 'scatter'")
@@ -413,8 +407,8 @@ def static_explorer(kind: str = "conv", *, input=5, kernel=3, stride=1, padding=
     for name in ("in_channels", "out_channels"):
         if name in params and params[name] % g:
             raise ValueError(f"groups={g} must divide {name}={params[name]}")
-    return StaticExplorer(kind, n, params, given, lims, _check_bool("numbers", numbers), _check_title(title),
-                          _check_bool("flip", flip), _check_view(kind, view), _check_key(key))
+    return StaticExplorer(kind, n, params, given, lims, check_bool("numbers", numbers), _check_title(title),
+                          check_bool("flip", flip), _check_view(kind, view), _check_key(key))
 
 
 def _plain(array: np.ndarray) -> list:
@@ -562,8 +556,8 @@ def player(kind: str = "conv", *, input=None, kernel=None, stride=1, padding=0, 
     interval_ms = check_int("interval_ms", interval_ms)
     if not 50 <= interval_ms <= 10000:
         raise ValueError(f"interval_ms={interval_ms} must lie in [50, 10000]")
-    return Player(kind, layer, geo, view, values_arr, weights_arr, _check_bool("numbers", numbers),
-                  _check_bool("flip", flip), _check_title(title), interval_ms, _check_bool("autoplay", autoplay),
+    return Player(kind, layer, geo, view, values_arr, weights_arr, check_bool("numbers", numbers),
+                  check_bool("flip", flip), _check_title(title), interval_ms, check_bool("autoplay", autoplay),
                   _check_key(key))
 
 
@@ -613,7 +607,7 @@ def solver_explorer(input: int = 32, output: int = 16, *, transposed: bool = Fal
         target = target.element_id
     if target is not None and not (isinstance(target, str) and re.fullmatch(r"ct-[a-z0-9-]+", target)):
         raise ValueError(f"target={target!r} must be an explorer or its element id 'ct-...'")
-    return Solver("transposed" if _check_bool("transposed", transposed) else "conv", int(input), int(output),
+    return Solver("transposed" if check_bool("transposed", transposed) else "conv", int(input), int(output),
                   bounds, target, _check_title(title), _check_key(key))
 
 
@@ -639,4 +633,4 @@ def state_fragment(kind: str = "conv", *, input, kernel, stride=1, padding=0, di
                                  for name in ("input", "kernel", "stride", "padding", "dilation")]
     if kind == "transposed":
         fields += [f"op:{'x'.join(map(str, sizes['output_padding']))}", "view:conv"]
-    return ";".join(fields + [f"flip:{1 if _check_bool('flip', flip) else 0}"])
+    return ";".join(fields + [f"flip:{1 if check_bool('flip', flip) else 0}"])
