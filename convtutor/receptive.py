@@ -95,7 +95,8 @@ def field_map(layers, input_size, output_index=None, *, weights: str = "ones", d
         >>> fm.field.size, fm.measured, fm.clipped
         (15, ((3, 17),), ((3, 17),))
         >>> pooled = [Layer(3, 1, 1), Layer(2, 2), Layer(3, 1, 1)]
-        >>> field_map(pooled, 16, weights=["random", "ones", "random"]).field.size
+        >>> kinds = ["random", "ones", "random"]
+        >>> field_map(pooled, 16, weights=kinds).field.size
         8
     """
     stack = [as_layer(spec, i) for i, spec in enumerate(layers)]
