@@ -512,8 +512,6 @@ def stack_paths(layers, length: int, padding=None, output_index=None, ax=None, l
         >>> fig.reached[0]
         (4, 5, 6, 7, 8, 9, 10, 11)
     """
-    from matplotlib.collections import LineCollection
-
     from .arithmetic import as_layer
     from .geometry import conv_geometry
 
@@ -566,14 +564,21 @@ def stack_paths(layers, length: int, padding=None, output_index=None, ax=None, l
                 segment = [(offsets[level - 1] + scales[level - 1] * c, level - 1),
                            (offsets[level] + scales[level] * n, level)]
                 (dark if n in reached[level] else light).append(segment)
-    ax.add_collection(LineCollection(light, colors="#d5dde4", linewidths=0.8, zorder=1))
-    ax.add_collection(LineCollection(dark, colors="#1c5b96", linewidths=1.6, zorder=2))
+    for segments, colour, width, z in ((light, "#d5dde4", 0.8, 1), (dark, "#1c5b96", 1.6, 2)):
+        # one polyline broken by NaNs: a single path in a vector file, not one per tap
+        xy = np.full((3 * len(segments), 2), np.nan)
+        if segments:
+            xy[0::3], xy[1::3] = [a for a, _ in segments], [b for _, b in segments]
+        ax.plot(xy[:, 0], xy[:, 1], color=colour, lw=width, zorder=z, solid_capstyle="round")
     sizes = [length] + [g.output_size[0] for g in geometries]
     for level, count in enumerate(sizes):
         xs = offsets[level] + scales[level] * np.arange(count)
         on = np.isin(np.arange(count), sorted(reached[level]))
         ax.scatter(xs[~on], np.full((~on).sum(), level), s=26, color="white", edgecolor="#a8b6c2", zorder=3)
         ax.scatter(xs[on], np.full(on.sum(), level), s=30, color="#1c5b96", edgecolor=INK, zorder=4)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # time steps are whole
     ax.set_yticks(range(rows), labels, fontsize=9)
     ax.tick_params(axis="y", length=0)
     ax.tick_params(axis="x", labelsize=9)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_choice, check_int, int_tuple
+from ._validation import check_bool, check_choice, check_int, int_tuple
 from .arithmetic import Layer, LayerField, as_layer, conv_shape, conv_transpose_output_size, receptive_field
 
 __all__ = ["FieldMap", "field_map"]
@@ -70,7 +70,7 @@ class FieldMap:
 
 
 def field_map(layers, input_size, output_index=None, *, weights: str = "ones", draws: int = 8,
-              seed: int = 0) -> FieldMap:
+              seed: int = 0, normalize: bool = False) -> FieldMap:
     """How strongly each input cell reaches one output cell of a stack of layers.
 
     Parameters:
@@ -85,6 +85,10 @@ def field_map(layers, input_size, output_index=None, *, weights: str = "ones", d
             sequence with one of the two per layer (``'ones'`` for pooling layers, say).
         draws: number of random weight draws (used when some layer is ``'random'``).
         seed: seed of the random weights.
+        normalize: divide each draw's map by its sum before averaging, so that every draw counts
+            the same (through a deep stack of random weights the gradient's scale varies by
+            orders of magnitude from draw to draw, and a few draws dominate the plain mean);
+            the values then sum to 1.
 
     Shape:
         ``values`` has shape ``input_size``; sizes go through the stack as
@@ -116,6 +120,7 @@ def field_map(layers, input_size, output_index=None, *, weights: str = "ones", d
     else:
         raise TypeError(f"weights must be 'ones', 'random' or a sequence of them, got {weights!r}")
     random = "random" in kinds
+    normalize = check_bool("normalize", normalize)
     draws = check_int("draws", draws, minimum=1) if random else 1
     shapes = []
     current = size
@@ -149,7 +154,8 @@ def field_map(layers, input_size, output_index=None, *, weights: str = "ones", d
                           for i, o in zip(shape.input_size, shape.output_size))
             g = back(g, w, stride=layer.stride, padding=layer.padding, output_padding=extra,
                      dilation=layer.dilation)
-        total += np.abs(g[0, 0]) if random else g[0, 0]
+        one = np.abs(g[0, 0]) if random else g[0, 0]
+        total += one / one.sum() if normalize else one
     values = total / draws
     half = (field.size - 1) / 2
     predicted = tuple((round(field.start + y * field.jump - half), round(field.start + y * field.jump + half))

@@ -3,9 +3,10 @@
 The geometry of a layer (which cells the kernel reads, the output size) is explored in any
 browser, without Python, by :mod:`convtutor.explorer`. The explorers here do what only a running
 kernel can: they convolve a real photograph (:func:`image_explorer`), grow the checkerboard
-artifacts of stacked transposed convolutions (:func:`checkerboard_explorer`), and measure a
-stack's receptive field on the photograph (:func:`field_explorer`). Every number comes from the
-package (``conv2d``, ``conv_transpose2d``, ``pad``, ``field_map``).
+artifacts of stacked transposed convolutions (:func:`checkerboard_explorer`), measure a
+stack's receptive field on the photograph (:func:`field_explorer`), and filter a noisy 1-D
+signal with a 'same', causal or valid convolution (:func:`signal_explorer`). Every number comes
+from the package (``conv1d``, ``conv2d``, ``conv_transpose2d``, ``pad``, ``field_map``).
 
 Each explorer is an :class:`Explorer`: ``.controls`` (name -> widget; set ``.value`` to drive it
 from code), ``.message`` (an ``ipywidgets.HTML`` with the sizes and what the picture shows, or
@@ -31,7 +32,8 @@ from .padding import PADDING_KINDS, pad
 from .receptive import field_map
 from .transposed import conv_transpose2d
 
-__all__ = ["Explorer", "KERNELS", "image_explorer", "checkerboard_explorer", "field_explorer"]
+__all__ = ["Explorer", "KERNELS", "SIGNAL_KERNELS", "image_explorer", "checkerboard_explorer", "field_explorer",
+           "signal_explorer"]
 
 
 def _box_blur(k):
@@ -294,3 +296,92 @@ def field_explorer(depth=3, kernel_size=3, stride=2, dilation=1, weights="ones")
         True
     """
     return _FieldExplorer(depth, kernel_size, stride, dilation, weights)
+
+
+# name -> 1-D kernel of size k (the difference kernel ignores k)
+SIGNAL_KERNELS = {
+    "moving average": lambda k: np.full(k, 1.0 / k),
+    "gaussian": lambda k: _gaussian(k).sum(axis=0),
+    "difference [1, 0, -1]": lambda k: np.array([1.0, 0.0, -1.0]),
+}
+
+
+def _signal(noise: float, length: int = 400):
+    """The chapter's stand-in for audio: 3 Hz + 17 Hz waves sampled 400 times a second, plus noise."""
+    t = np.arange(length) / 400
+    clean = np.sin(2 * np.pi * 3 * t) + 0.5 * np.sin(2 * np.pi * 17 * t)
+    return t, clean, clean + noise * np.random.default_rng(0).standard_normal(length)
+
+
+class _SignalExplorer(Explorer):
+    def __init__(self, kernel, kernel_size, dilation, padding, noise):
+        super().__init__({
+            "kernel": _dropdown("kernel", kernel, SIGNAL_KERNELS),
+            "kernel_size": _slider("kernel_size", kernel_size, 1, 31, "kernel size k"),
+            "dilation": _slider("dilation", dilation, 1, 8, "dilation d"),
+            "padding": _dropdown("padding", padding, ("same", "causal", "valid"), "padding"),
+            "noise": _float_slider("noise", noise, 0.0, 1.0, "noise"),
+        }, 1, ("the signal (grey), the clean waves (dashed) and the output (red), against time",))
+
+    def _compute(self, v):
+        from .conv import conv1d
+
+        kernel = SIGNAL_KERNELS[v["kernel"]](v["kernel_size"])
+        k, d = kernel.size, v["dilation"]
+        t, clean, noisy = _signal(v["noise"])
+        out = conv1d(noisy[None, None], kernel[None, None], padding=v["padding"], dilation=d)[0, 0]
+        # output n stands at the time of the last input it reads ('causal') or of its middle input
+        start = {"same": 0, "causal": 0, "valid": d * (k - 1) // 2}[v["padding"]]
+        times = t[start:start + out.size]
+        span = d * (k - 1)
+        msg = (f"kernel <b>{html.escape(v['kernel'])}</b> of {k} weights at dilation {d} (spans "
+               f"{span + 1} samples), padding '{v['padding']}': {noisy.size} samples in, "
+               f"<b>{out.size}</b> out"
+               + (f"; each output stands at the end of its window, d(k-1)/2 = <b>{span / 2:g}</b> samples "
+                  "after its middle: the causal filter lags by that much" if v["padding"] == "causal" else
+                  "; each output stands at the middle of its window"))
+        return msg, [_plot_png(t, noisy, clean, times, out)]
+
+
+def _float_slider(name, value, low, high, description=None):
+    import ipywidgets as w
+
+    if not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ValueError(f"{name}={value!r} must be a number in [{low}, {high}]")
+    return w.FloatSlider(value=float(value), min=low, max=high, step=0.05, description=description or name,
+                         continuous_update=False, style={"description_width": "initial"},
+                         layout=w.Layout(width="250px"))
+
+
+def _plot_png(t, noisy, clean, times, out) -> bytes:
+    """A small line plot as PNG (a figure outside pyplot: nothing leaks into the cell output)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 2.2), dpi=80)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.plot(t, noisy, color="#b8c4ce", lw=0.8)
+    ax.plot(t, clean, "--", color="#17293a", lw=1)
+    ax.plot(times, out, color="#c0392b", lw=1.4)
+    ax.set_xlabel("time (s)", fontsize=9)
+    ax.tick_params(labelsize=8)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def signal_explorer(kernel="moving average", kernel_size=9, dilation=1, padding="same", noise=0.3) -> Explorer:
+    """Filter a noisy 1-D signal live: kernel, size, dilation, and 'same', causal or valid padding.
+
+    The output is drawn at the time each value belongs to (a causal output at the end of its
+    window, the others at its middle), so a causal filter's delay shows: a symmetric smoothing
+    kernel trails the clean waves by ``d (k - 1) / 2`` samples.
+
+    Example:
+        >>> ex = signal_explorer(padding="causal")
+        >>> "lags by that much" in ex.message.value
+        True
+    """
+    return _SignalExplorer(kernel, kernel_size, dilation, padding, noise)

@@ -94,8 +94,10 @@ def test_stack_paths_wavenet_reaches_its_receptive_field():
     assert fig.reached == [tuple(range(4, 20)), tuple(range(5, 20, 2)), (7, 11, 15, 19), (11, 19), (19,)]
     assert len(fig.reached[0]) == 16 == ct.receptive_field([Layer(2, dilation=d) for d in rates])[-1].size
     assert fig.dark_taps == 2 * (8 + 4 + 2 + 1)       # two taps per reached cell above the input
+    light, dark = fig.axes[0].lines                   # each colour one polyline broken by NaNs
+    assert np.isnan(dark.get_xdata()).sum() == fig.dark_taps
     # the dots of a causal stack stand at their own time step: output t over input t
-    offsets = [c.get_offsets()[:, 0].tolist() for c in fig.axes[0].collections[2:]]
+    offsets = [c.get_offsets()[:, 0].tolist() for c in fig.axes[0].collections[:2]]  # the input row
     assert sorted(offsets[0] + offsets[1]) == list(range(20))
     assert [tick.get_text() for tick in fig.axes[0].get_yticklabels()] == ["input", "d = 1", "d = 2", "d = 4",
                                                                          "d = 8"]

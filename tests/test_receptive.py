@@ -166,3 +166,23 @@ def test_a_shortcut_does_not_widen_the_field():
     # 7, then 11 after the pool (jump 4); +2*4 for the first 3x3 (19), +2*8 for each 3x3 after the
     # strided 1x1 (35, 51)
     assert fm.field.size == 51
+
+
+def test_normalize_averages_each_draw_scaled_to_sum_one():
+    layers, size = [Layer(3, 1, 1)] * 6, (21,)
+    fm = field_map(layers, size, weights="random", draws=4, seed=3, normalize=True)
+    rng = np.random.default_rng(3)
+    total = np.zeros(size)
+    for _ in range(4):
+        ws = [None] * len(layers)
+        for i in reversed(range(len(layers))):
+            ws[i] = rng.standard_normal((1, 1, 3))
+        g = np.abs(torch_gradient(layers, size, fm.output_index, ws))
+        total += g / g.sum()
+    np.testing.assert_allclose(fm.values, total / 4, rtol=1e-12)
+    assert fm.values.sum() == pytest.approx(1.0)
+    # with all-ones weights it is the path count over the number of paths
+    ones = field_map(layers, size, normalize=True)
+    np.testing.assert_allclose(ones.values, field_map(layers, size).values / 3 ** 6)
+    with pytest.raises(TypeError, match="normalize must be True or False"):
+        field_map(layers, size, normalize=1)

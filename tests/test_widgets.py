@@ -84,3 +84,25 @@ def test_still_picture_for_pages_without_a_kernel():
     assert html.count("data:image/png;base64,") == 2 and "run the notebook in Jupyter" in html
     assert bundle["text/plain"].startswith("_ImageExplorer(kernel='sobel x")
     base64.b64decode(html.split("base64,")[1].split('"')[0])
+
+
+@pytest.mark.parametrize("padding, kernel, k, d", [("same", "moving average", 9, 1), ("causal", "gaussian", 7, 3),
+                                                   ("valid", "difference [1, 0, -1]", 5, 2),
+                                                   ("causal", "moving average", 4, 2)])
+def test_signal_explorer_lengths_and_values_match_torch(padding, kernel, k, d, capsys):
+    from convtutor.widgets import SIGNAL_KERNELS, _signal, signal_explorer
+
+    ex = signal_explorer(kernel=kernel, kernel_size=k, dilation=d, padding=padding)
+    w = torch.from_numpy(SIGNAL_KERNELS[kernel](k))[None, None]
+    span = d * (w.shape[-1] - 1)
+    _, _, noisy = _signal(0.3)
+    x = torch.from_numpy(noisy)[None, None]
+    if padding == "causal":                        # d(k-1) zeros before, none after
+        out = F.conv1d(F.pad(x, (span, 0)), w, dilation=d)
+    else:
+        out = F.conv1d(x, w, padding=padding, dilation=d)
+    assert f"<b>{out.shape[-1]}</b> out" in ex.message.value
+    assert (f"<b>{span / 2:g}</b> samples after its middle" in ex.message.value) == (padding == "causal")
+    assert len(pictures(ex)) == 1 and ex.error is None
+    ex.controls["noise"].value = 0.8
+    assert ex.error is None and capsys.readouterr() == ("", "")
