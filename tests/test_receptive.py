@@ -186,3 +186,25 @@ def test_normalize_averages_each_draw_scaled_to_sum_one():
     np.testing.assert_allclose(ones.values, field_map(layers, size).values / 3 ** 6)
     with pytest.raises(TypeError, match="normalize must be True or False"):
         field_map(layers, size, normalize=1)
+
+
+def test_max_pools_reach_a_data_dependent_part_of_the_field():
+    # the chapter's remark: a max-pool sends each gradient to the winner of its window only, so
+    # the cells that receive a gradient are a subset of the field, and depend on the input
+    layers = [Layer(3, 1, 1), Layer(3, 1, 1), Layer(2, 2), Layer(3, 1, 1), Layer(2, 2), Layer(3, 1, 1)]
+    fm = field_map(layers, (40, 40))
+    reached = []
+    for seed in (0, 1):
+        modules = [nn.MaxPool2d(2) if l.stride == 2 else nn.Conv2d(1, 1, 3, padding=1, bias=False)
+                   for l in layers]
+        net = nn.Sequential(*modules).double()
+        for m in net:
+            if isinstance(m, nn.Conv2d):
+                nn.init.ones_(m.weight)
+        x = torch.from_numpy(np.random.default_rng(seed).standard_normal((1, 1, 40, 40))).requires_grad_()
+        net(x)[(0, 0, *fm.output_index)].backward()
+        reached.append(x.grad[0, 0].numpy() != 0)
+    inside = fm.values != 0
+    for r in reached:
+        assert not (r & ~inside).any() and r.sum() < inside.sum()
+    assert (reached[0] != reached[1]).any()

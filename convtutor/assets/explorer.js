@@ -141,6 +141,13 @@
   // A padding entry as [before, after], and as text ("1", or "2+0" where the sides differ).
   function padPair(v) { return Array.isArray(v) ? v : [v, v]; }
   function padText(v) { var p = padPair(v); return p[0] === p[1] ? String(p[0]) : p[0] + "+" + p[1]; }
+  // padding of every axis for a label: "1×1", "2+0", or "(2+3)×(2+3)" where the sides differ
+  function padsText(list) {
+    return sizeText(list.map(function (v) {
+      var p = padPair(v);
+      return p[0] === p[1] || list.length === 1 ? padText(p) : "(" + padText(p) + ")";
+    }));
+  }
   function padSlider(v) { return padPair(v)[0]; }
 
   // A complete, checked state from a partial one (missing entries come from base, then defaults).
@@ -836,15 +843,15 @@
     var titleA = "input " + sizeText(g.input), subA = "", titleB = "output " + sizeText(g.output), subB = "";
     if (!g.transposed) {
       if (g.padding.some(function (p) { return p[0] > 0 || p[1] > 0; })) {
-        subA = "padding " + sizeText(g.padding.map(padText)) + " (dashed) \u2192 " + sizeText(g.grid);
+        subA = "padding " + padsText(g.padding) + " (dashed) \u2192 " + sizeText(g.grid);
       }
     } else if (!scatter) {
       var parts = [];
       if (g.stride.some(function (v) { return v > 1; })) { parts.push("zeros inserted (dotted)"); }
-      var gp = g.gridPadding.map(function (p) { return p[0] === p[1] ? p[0] : p[0] + "+" + p[1]; });
+      var gp = padsText(g.gridPadding);
       var negative = g.gridPadding.some(function (p) { return p[0] < 0 || p[1] < 0; });
       if (g.gridPadding.some(function (p) { return p[0] !== 0 || p[1] !== 0; })) {
-        parts.push("padded " + sizeText(gp).replace(/-/g, MINUS) + (negative ? " (negative: cropped)" : ""));
+        parts.push("padded " + gp.replace(/-/g, MINUS) + (negative ? " (negative: cropped)" : ""));
       }
       subA = (parts.length ? parts.join(", ") + " \u2192 " : "grid ") + sizeText(g.grid);
       subB = "kernel flipped";
