@@ -46,7 +46,7 @@ _NOTES = {
     "returns": """an array of the dtype of the inputs (``numpy.result_type`` of input, weight, bias).
         The inputs are never modified.""",
     "size": """``o = (i + p_before + p_after - d * (k - 1) - 1) // s + 1`` per spatial dimension
-        (:func:`convtutor.conv_output_size`).""",
+          (:func:`convtutor.conv_output_size`).""",
 }
 
 
