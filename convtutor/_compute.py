@@ -105,11 +105,18 @@ class _Grid:
 
     def fill(self, dst: np.ndarray, i: int, phase, row0: int, shift: int) -> None:
         """``dst`` ``(C, rows, *shape[1:])``: cells ``(row0 + y, g_1, ..., g_last + shift)`` of image ``i``."""
-        dst[...] = 0
         starts = (row0 + shift,) if len(self.shape) == 1 else (row0, *[0] * (len(self.shape) - 2), shift)
         ranges = self._ranges(phase, starts, dst.shape[1:])
-        if ranges is not None:
-            np.copyto(dst[(slice(None), *ranges[0])], self.x[(i, slice(None), *ranges[1])])
+        if ranges is None:
+            dst[...] = 0
+            return
+        np.copyto(dst[(slice(None), *ranges[0])], self.x[(i, slice(None), *ranges[1])])
+        for axis, inside in enumerate(ranges[0]):       # zeros only where the input does not reach
+            lead = (slice(None),) * (axis + 1)
+            if inside.start > 0:
+                dst[lead + (slice(0, inside.start),)] = 0
+            if inside.stop < dst.shape[axis + 1]:
+                dst[lead + (slice(inside.stop, None),)] = 0
 
     def source(self, phase) -> np.ndarray:
         """The whole phase as a flat zero-padded copy (built once)."""
@@ -148,22 +155,30 @@ def _sum_taps(grid: _Grid, per_dim, gemm_weight, channel_weight, groups: int, c_
                           writeable=False)
         np.copyto(dest[i, :, r0:r1], view)
 
-    if per_channel:                                 # multiply-accumulate, one image at a time
+    def crop_block(acc, i, o0, o1):        # output channels o0..o1 of image i, all rows
+        view = as_strided(acc, (o1 - o0, *out_size), (acc.strides[1], *(st * item for st in strides)),
+                          writeable=False)
+        np.copyto(dest[i, o0:o1], view)
+
+    if per_channel:            # multiply-accumulate, one image and one block of channels at a time
         m = c_out // c_in
         length = (out_size[0] - 1) * strides[0] + rest
-        acc = np.empty((1, c_out, length), grid.dtype)
+        block = max(1, min(c_in, BAND_BYTES // max(1, 2 * m * length * item)))
+        acc = np.empty((1, block * m, length), grid.dtype)
         tmp = np.empty_like(acc)
-        taps = list(itertools.product(*per_dim))
+        taps = [(grid.source(tuple(p for _, p, _ in combo)), _dot([sh for _, _, sh in combo], strides),
+                 channel_weight(tuple(t for t, _, _ in combo)).reshape(c_in, m, 1))
+                for combo in itertools.product(*per_dim)]
         for i in range(n):
-            for k, combo in enumerate(taps):
-                src = grid.source(tuple(p for _, p, _ in combo))[i]
-                off = _dot([sh for _, _, sh in combo], strides)
-                w = channel_weight(tuple(t for t, _, _ in combo)).reshape(c_in, m, 1)
-                target = (acc if k == 0 else tmp).reshape(c_in, m, length)
-                np.multiply(src[:, None, off:off + length], w, out=target)
-                if k:
-                    acc += tmp
-            crop(acc, i, 0, out_size[0])
+            for c0 in range(0, c_in, block):
+                c1 = min(c_in, c0 + block)
+                a, t = acc[:, :(c1 - c0) * m], tmp[:, :(c1 - c0) * m]
+                for k, (src, off, w) in enumerate(taps):
+                    target = (a if k == 0 else t).reshape(c1 - c0, m, length)
+                    np.multiply(src[i, c0:c1, None, off:off + length], w[c0:c1], out=target)
+                    if k:
+                        a += t
+                crop_block(a, i, c0 * m, c1 * m)
         return
 
     # GEMM path: the last dimension's taps unfolded into a band buffer, the others as row shifts

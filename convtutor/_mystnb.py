@@ -6,7 +6,8 @@ and stylesheet). :class:`ExplorerMimeRenderer` is registered in the ``myst_nb.mi
 entry-point group (``pyproject.toml``); it turns that data into the element alone. It declares
 no priority: a book opts in by ranking the MIME type above ``text/html`` (``_config.yml``::
 
-    nb_mime_priority_overrides: [[html, application/vnd.convtutor.explorer+json, 5]]
+    nb_mime_priority_overrides:
+      [[html, application/vnd.convtutor.explorer+json, 5]]
 
 ) and by loading the script and the stylesheet once, from ``_static``: the book's extension
 ``book/_ext/convtutor_explorers.py`` does that, on the pages that hold an explorer, and sets the

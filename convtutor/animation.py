@@ -66,7 +66,8 @@ def animate_scatter(geometry: Geometry, values=None, kernel=None, numbers: bool 
 
     Example:
         >>> from convtutor.geometry import transposed_geometry
-        >>> len(animate_scatter(transposed_geometry((2, 2), 3, stride=2)).pictures)
+        >>> up = transposed_geometry((2, 2), 3, stride=2)
+        >>> len(animate_scatter(up).pictures)
         4
     """
     return _animate(geometry, "scatter", values, kernel, numbers, cell, dpi, interval)
@@ -158,7 +159,8 @@ def show(geometry: Geometry, view: str = "conv", **kwargs):
 
     Example:
         >>> from convtutor.geometry import conv_geometry
-        >>> type(show(conv_geometry((5, 5), 3, stride=2), numbers=True)).__name__
+        >>> g = conv_geometry((5, 5), 3, stride=2)
+        >>> type(show(g, numbers=True)).__name__
         'HTML'
     """
     from IPython.display import HTML

@@ -96,7 +96,7 @@ def resolve_padding(padding, kernel_size, dilation, stride, *, transposed: bool 
         a tuple of ``len(kernel_size)`` pairs ``(p_before, p_after)``.
 
     Example:
-        >>> resolve_padding('same', (4,), (1,), (1,))     # an even kernel: the odd zero goes after
+        >>> resolve_padding('same', (4,), (1,), (1,))   # the odd zero after
         ((1, 2),)
         >>> resolve_padding(((2, 0), 1), (3, 3), (1, 1), (1, 1))
         ((2, 0), (1, 1))
@@ -271,7 +271,7 @@ def conv_transpose_shape(input_size, kernel_size, stride=1, padding=0, output_pa
         ``output_size = (i - 1) * s - p_before - p_after + d * (k - 1) + output_padding + 1``.
 
     Example:
-        >>> conv_transpose_shape((2, 2), 3, stride=2).output_size      # 2x2 back to 5x5
+        >>> conv_transpose_shape((2, 2), 3, stride=2).output_size   # 2x2 to 5x5
         (5, 5)
     """
     return _shape(True, input_size, kernel_size, stride, padding, dilation, output_padding, in_channels,
@@ -293,7 +293,7 @@ def effective_kernel_size(kernel_size, dilation=1):
         ``d * (k - 1) + 1`` per dimension.
 
     Example:
-        >>> effective_kernel_size(3, dilation=2)   # a 3x3 kernel at rate 2 sees 5x5
+        >>> effective_kernel_size(3, dilation=2)   # 3x3 at rate 2 sees 5x5
         5
     """
     ks, scalar = size_tuple("kernel_size", kernel_size)
@@ -440,7 +440,8 @@ def conv_parameters(in_channels, out_channels, kernel_size, groups=1, bias=True,
     Example:
         >>> conv_parameters(16, 32, 3, bias=False)   # the source's example
         4608
-        >>> conv_parameters(16, 16, 3, groups=16, bias=False) + conv_parameters(16, 32, 1, bias=False)
+        >>> depthwise = conv_parameters(16, 16, 3, groups=16, bias=False)
+        >>> depthwise + conv_parameters(16, 32, 1, bias=False)
         656
     """
     cin, cout, g = check_channels(in_channels, out_channels, groups)
@@ -547,7 +548,7 @@ def depthwise_separable_parameters(in_channels, out_channels, kernel_size, depth
         a Python int.
 
     Example:
-        >>> depthwise_separable_parameters(16, 32, 3)       # the source's example; full conv: 4608
+        >>> depthwise_separable_parameters(16, 32, 3)   # full conv: 4608
         656
     """
     c = check_int("in_channels", in_channels, minimum=1)
@@ -574,7 +575,7 @@ def depthwise_separable_macs(in_channels, out_channels, kernel_size, output_size
         a Python int.
 
     Example:
-        >>> depthwise_separable_macs(16, 32, 3, (8, 8))     # full conv: conv_macs(16, 32, 3, (8, 8)) = 294912
+        >>> depthwise_separable_macs(16, 32, 3, (8, 8))   # full conv: 294912
         41984
     """
     c = check_int("in_channels", in_channels, minimum=1)
@@ -639,8 +640,11 @@ def inverted_residual_cost(in_channels, out_channels, expansion, kernel_size, in
         a list of :class:`StepCost`; the last output size is the block's.
 
     Example:
-        >>> [(c.name, c.parameters, c.macs) for c in inverted_residual_cost(24, 24, 6, 3, (56, 56))]
-        [('expand 1x1', 3456, 10838016), ('depthwise 3x3', 1296, 4064256), ('project 1x1', 3456, 10838016)]
+        >>> block = inverted_residual_cost(24, 24, 6, 3, (56, 56))
+        >>> [c.name for c in block]
+        ['expand 1x1', 'depthwise 3x3', 'project 1x1']
+        >>> [(c.parameters, c.macs) for c in block]
+        [(3456, 10838016), (1296, 4064256), (3456, 10838016)]
     """
     cin, cout, _ = check_channels(in_channels, out_channels, 1)
     t = check_int("expansion", expansion, minimum=1)
@@ -707,7 +711,8 @@ def receptive_field(layers: Iterable) -> list[LayerField]:
         a list with one :class:`LayerField` per layer.
 
     Example:
-        >>> [f.size for f in receptive_field([Layer(3, dilation=d) for d in (1, 2, 4, 8)])]
+        >>> stack = [Layer(3, dilation=d) for d in (1, 2, 4, 8)]
+        >>> [f.size for f in receptive_field(stack)]
         [3, 7, 15, 31]
     """
     r, j, start = 1, 1, 0.0

@@ -4,7 +4,8 @@ Deep learning "convolution" is cross-correlation: the kernel slides over the inp
 without being flipped, and each output value is the sum of the products of the kernel
 with the input cells under it::
 
-    out[n, o, y] = bias[o] + sum_{c, t} weight[o, c, t] * x_pad[n, g*C_g + c, y*s + t*d]
+    out[n, o, y] = bias[o]
+                   + sum_{c, t} weight[o, c, t] * x_pad[n, g*C_g + c, y*s + t*d]
 
 for output position ``y``, kernel tap ``t`` (both multi-indices), input channel ``c`` of
 the group ``g`` that output channel ``o`` belongs to.
@@ -108,7 +109,8 @@ conv2d.__doc__ = """2-D convolution (cross-correlation), like ``torch.nn.functio
         >>> import numpy as np
         >>> conv2d(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), stride=2).shape
         (1, 3, 2, 2)
-        >>> conv2d(np.ones((2, 5, 5)), np.ones((3, 2, 3, 3)), padding='same').shape   # unbatched
+        >>> x, w = np.ones((2, 5, 5)), np.ones((3, 2, 3, 3))   # unbatched
+        >>> conv2d(x, w, padding='same').shape
         (3, 5, 5)
     """.format(**_NOTES)
 
@@ -132,7 +134,8 @@ conv3d.__doc__ = """3-D convolution (cross-correlation), like ``torch.nn.functio
 
     Example:
         >>> import numpy as np
-        >>> conv3d(np.ones((1, 2, 4, 5, 5)), np.ones((3, 2, 3, 3, 3)), stride=2).shape
+        >>> x, w = np.ones((1, 2, 4, 5, 5)), np.ones((3, 2, 3, 3, 3))
+        >>> conv3d(x, w, stride=2).shape
         (1, 3, 1, 2, 2)
     """.format(**_NOTES)
 
@@ -165,7 +168,8 @@ def causal_conv1d(input, weight, bias=None, dilation=1, groups=1):
 
     Example:
         >>> import numpy as np
-        >>> causal_conv1d(np.ones((1, 2, 10)), np.ones((3, 2, 2)), dilation=4).shape
+        >>> x, w = np.ones((1, 2, 10)), np.ones((3, 2, 2))
+        >>> causal_conv1d(x, w, dilation=4).shape
         (1, 3, 10)
     """
     call = conv_call("causal_conv1d", 1, input, weight, bias, 1, "causal", dilation, groups)
@@ -189,7 +193,8 @@ def conv_loops(input, weight, bias=None, stride=1, padding=0, dilation=1, groups
 
     Example:
         >>> import numpy as np
-        >>> conv_loops(np.arange(25.0).reshape(1, 5, 5), np.ones((1, 1, 3, 3)), stride=2)
+        >>> x = np.arange(25.0).reshape(1, 5, 5)
+        >>> conv_loops(x, np.ones((1, 1, 3, 3)), stride=2)
         array([[[ 54.,  72.],
                 [144., 162.]]])
     """
@@ -265,7 +270,7 @@ def conv_matrix(input_shape, weight, stride=1, padding=0, dilation=1, groups=1):
 
     Example:
         >>> import numpy as np
-        >>> conv_matrix((1, 4, 4), np.ones((1, 1, 3, 3))).shape   # Dumoulin & Visin's 4x4 example
+        >>> conv_matrix((1, 4, 4), np.ones((1, 1, 3, 3))).shape
         (4, 16)
     """
     w, sh = weight_for_input("conv_matrix", input_shape, weight, stride, padding, dilation, groups)
@@ -329,7 +334,8 @@ def conv_input_grad(grad_output, weight, input_size, stride=1, padding=0, dilati
 
     Example:
         >>> import numpy as np
-        >>> conv_input_grad(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), (6, 6), stride=2).shape
+        >>> g, w = np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3))
+        >>> conv_input_grad(g, w, (6, 6), stride=2).shape
         (1, 1, 6, 6)
     """
     from .arithmetic import conv_transpose_output_size
@@ -371,7 +377,8 @@ def conv_weight_grad(input, grad_output, kernel_size, stride=1, padding=0, dilat
 
     Example:
         >>> import numpy as np
-        >>> conv_weight_grad(np.ones((1, 2, 5, 5)), np.ones((1, 3, 3, 3)), 3).shape
+        >>> x, g = np.ones((1, 2, 5, 5)), np.ones((1, 3, 3, 3))
+        >>> conv_weight_grad(x, g, 3).shape
         (3, 2, 3, 3)
     """
     nd = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else None

@@ -93,7 +93,7 @@ def same_padding(size, kernel_size, stride=1, dilation=1, convention="tf"):
         (:func:`convtutor.conv_output_size`).
 
     Example:
-        >>> same_padding(8, 3, stride=2)            # 8 -> 4 needs one zero, after
+        >>> same_padding(8, 3, stride=2)   # 8 -> 4: one zero, after
         (0, 1)
         >>> same_padding(8, 3, stride=2, convention="onnx_lower")
         (1, 0)
@@ -191,7 +191,8 @@ def convert_weight(weight, from_layout, to_layout):
         >>> import numpy as np
         >>> convert_weight(np.zeros((64, 3, 7, 5)), "OIHW", "HWIO").shape
         (7, 5, 3, 64)
-        >>> convert_weight(np.zeros((16, 8, 4, 4)), "IOHW", "HWOI").shape   # torch -> Keras transposed
+        >>> w = np.zeros((16, 8, 4, 4))   # torch's layout, to Keras's
+        >>> convert_weight(w, "IOHW", "HWOI").shape
         (4, 4, 8, 16)
     """
     w = as_numeric_array("weight", weight)
@@ -643,7 +644,8 @@ def run_torch_recipe(recipe, input, weight, bias=None):
     Example:
         >>> import numpy as np
         >>> r = torch_equivalent("tf", (8, 8), 3, stride=2, padding="same")
-        >>> run_torch_recipe(r, np.ones((1, 8, 8, 2)), np.ones((3, 3, 2, 4))).shape
+        >>> x, w = np.ones((1, 8, 8, 2)), np.ones((3, 3, 2, 4))
+        >>> run_torch_recipe(r, x, w).shape
         (1, 4, 4, 4)
     """
     import torch

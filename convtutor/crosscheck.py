@@ -104,7 +104,8 @@ def compare_with_torch(layers: int = 40, *, dims=(1, 2, 3), kinds=KINDS, seed: i
         one :class:`Comparison` per (kind, dimension).
 
     Example:
-        >>> [c.all_equal for c in compare_with_torch(3, dims=(2,), kinds=("conv",))]
+        >>> results = compare_with_torch(3, dims=(2,), kinds=("conv",))
+        >>> [c.all_equal for c in results]
         [True]
     """
     import torch

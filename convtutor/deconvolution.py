@@ -154,7 +154,7 @@ def deconvolve(
         >>> from convtutor import conv2d
         >>> x = np.arange(16.0).reshape(1, 4, 4)
         >>> w = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
-        >>> y = conv2d(x, w, padding='full')                 # stride 1, full padding: invertible
+        >>> y = conv2d(x, w, padding='full')   # invertible
         >>> result = deconvolve(y, w, x.shape, padding='full')
         >>> result.exact, result.rank, result.unknowns
         (True, 16, 16)
@@ -212,7 +212,7 @@ def lost_information(
     Example:
         >>> import numpy as np
         >>> w = np.ones((1, 1, 3, 3))
-        >>> lost = lost_information((1, 5, 5), w, stride=2)   # 25 inputs, 2x2 = 4 outputs
+        >>> lost = lost_information((1, 5, 5), w, stride=2)   # 25 in, 4 out
         >>> lost.unknowns, lost.rank, lost.dimension, lost.basis.shape
         (25, 4, 21, (21, 1, 5, 5))
         >>> lost_information((1, 5, 5), w, padding='full').dimension

@@ -24,6 +24,7 @@ the convention of ``torch.utils.flop_counter.FlopCounterMode``. Other layers cou
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 import operator
@@ -33,7 +34,7 @@ from ._validation import check_int
 from .arithmetic import Layer, conv_macs, conv_transpose_macs, receptive_field
 from .conventions import same_padding
 
-__all__ = ["SummaryRow", "ModelSummary", "summary"]
+__all__ = ["SummaryRow", "ModelSummary", "summary", "COLUMNS", "COMPACT"]
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,9 @@ class SummaryRow:
     where the output has no spatial axes any more (after a flatten) or a field is not one
     interval for every cell (a transposed convolution with stride > 1): ``note`` says which.
     ``kernel_size``, ``stride``, ``padding`` (zeros before, per axis) and ``dilation`` are
-    set for convolution and pooling rows, so that a row can link to an explorer of that
-    layer (``link``, empty for now).
+    set for convolution and pooling rows, with ``input_shape`` the shape the layer reads, so
+    that a row can open its layer in the book's explorer: ``link`` is that URL when
+    :func:`summary` is given ``link=`` (1-D and 2-D layers with symmetric padding).
     """
 
     name: str
@@ -62,6 +64,8 @@ class SummaryRow:
     dilation: tuple[int, ...] | None = None
     note: str = ""
     link: str = ""
+    input_shape: tuple[int, ...] | None = None
+    output_padding: tuple[int, ...] | None = None
 
     @property
     def flops(self) -> int:
@@ -69,7 +73,11 @@ class SummaryRow:
         return 2 * self.macs
 
 
-_COLUMNS = ("layer", "type", "output shape", "params", "MACs", "FLOPs", "r", "jump", "start", "k / s / p / d")
+COLUMNS = ("layer", "type", "output shape", "params", "MACs", "FLOPs", "r", "jump", "start", "k / s / p / d")
+"""Every column of a summary table, in order."""
+COMPACT = ("layer", "type", "output shape", "params", "MACs", "r", "jump", "k / s / p / d")
+"""The columns a notebook shows by default (FLOPs are twice the MACs; ``start`` is in the rows)."""
+_RIGHT = {"params", "MACs", "FLOPs", "r", "jump", "start"}
 
 
 def _axes(values, fmt=str) -> str:
@@ -90,7 +98,8 @@ def _cells(row: SummaryRow) -> list[str]:
 
 @dataclass(frozen=True, repr=False)
 class ModelSummary:
-    """The table :func:`summary` returns: ``rows``, totals, text (``str``) and HTML views."""
+    """The table :func:`summary` returns: ``rows``, totals, text (``str``, :meth:`text`) and HTML
+    (:meth:`html`, what Jupyter shows: the :data:`COMPACT` columns) views."""
 
     input_shape: tuple[int, ...]
     rows: tuple[SummaryRow, ...]
@@ -117,31 +126,51 @@ class ModelSummary:
                 return r
         raise KeyError(f"no layer named {name!r}; layers: {', '.join(r.name for r in self.rows)}")
 
-    def _table(self) -> list[list[str]]:
-        total = ["total", "", "", f"{self.parameters:,}", f"{self.macs:,}", f"{self.flops:,}", "", "", "", ""]
-        return [list(_COLUMNS)] + [_cells(r) for r in self.rows] + [total]
+    def _table(self, columns=COLUMNS) -> list[list[str]]:
+        unknown = [c for c in columns if c not in COLUMNS]
+        if unknown or not columns:
+            raise ValueError(f"columns={tuple(columns)!r} must be chosen from {', '.join(map(repr, COLUMNS))}")
+        total = dict(zip(COLUMNS, ["total", "", "", f"{self.parameters:,}", f"{self.macs:,}", f"{self.flops:,}",
+                                   "", "", "", ""]))
+        keep = [COLUMNS.index(c) for c in columns]
+        rows = [list(COLUMNS)] + [_cells(r) for r in self.rows] + [[total[c] for c in COLUMNS]]
+        return [[line[k] for k in keep] for line in rows]
 
-    def __str__(self) -> str:
-        table = self._table()
-        widths = [max(len(line[c]) for line in table) for c in range(len(_COLUMNS))]
-        right = {3, 4, 5, 6, 7, 8}
+    def text(self, columns=COLUMNS) -> str:
+        """The table as aligned text, with the chosen ``columns`` (names from :data:`COLUMNS`)."""
+        table = self._table(columns)
+        widths = [max(len(line[c]) for line in table) for c in range(len(columns))]
         lines = []
         for n, line in enumerate(table):
-            cells = [t.rjust(w) if c in right else t.ljust(w) for c, (t, w) in enumerate(zip(line, widths))]
+            cells = [t.rjust(w) if name in _RIGHT else t.ljust(w)
+                     for name, t, w in zip(columns, line, widths)]
             lines.append("  ".join(cells).rstrip())
             if n == 0 or n == len(table) - 2:
                 lines.append("  ".join("-" * w for w in widths))
         shape = "x".join(map(str, self.input_shape))
         return f"input {shape}\n" + "\n".join(lines)
 
+    def __str__(self) -> str:
+        return self.text()
+
     def _repr_html_(self) -> str:
-        table = self._table()
+        return self.html()
+
+    def html(self, columns=COMPACT) -> str:
+        """The table as HTML (what a notebook shows), with the chosen ``columns``; a row whose layer
+        has a ``link`` links its name to the explorer."""
+        table = self._table(columns)
         head = "".join(f"<th>{html.escape(t)}</th>" for t in table[0])
         body = []
-        for line in table[1:]:
-            body.append("<tr>" + "".join(f"<td>{html.escape(t)}</td>" for t in line) + "</tr>")
+        links = [r.link for r in self.rows] + [""]
+        for line, url in zip(table[1:], links):
+            cells = [f"<td>{html.escape(t)}</td>" for t in line]
+            if url:
+                cells[0] = f'<td><a href="{html.escape(url)}">{html.escape(line[0])}</a></td>'
+            body.append("<tr>" + "".join(cells) + "</tr>")
         shape = "x".join(map(str, self.input_shape))
-        return (f'<table class="convtutor-summary"><caption>input {shape}</caption>'
+        flops = "" if "FLOPs" in columns else "; FLOPs = 2 x MACs"
+        return (f'<table class="convtutor-summary"><caption>input {shape}{flops}</caption>'
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 
@@ -164,7 +193,7 @@ class _Unsupported(ValueError):
     pass
 
 
-def summary(model, input_shape) -> ModelSummary:
+def summary(model, input_shape, *, link: str | None = None) -> ModelSummary:
     """Per layer of a PyTorch model: output shape, parameters, MACs/FLOPs, receptive field.
 
     Supported layers: ``Conv1d/2d/3d`` (any padding, ``'same'`` and ``'valid'`` included,
@@ -179,6 +208,10 @@ def summary(model, input_shape) -> ModelSummary:
     Parameters:
         model: a ``torch.nn.Module`` that ``torch.fx.symbolic_trace`` can trace.
         input_shape: shape of the input, batch and channels first: ``(N, C, *spatial)``.
+        link: where the book's layer explorer is, as ``"page.html#ct-<key>"`` (``"#ct-layer"``
+            on the same page): each convolution, transposed convolution and pooling row then gets
+            a ``link`` that opens its layer there (:func:`convtutor.explorer.state_fragment`), and
+            the HTML table shows it.
 
     Returns:
         a :class:`ModelSummary`: one :class:`SummaryRow` per node of the graph that computes a
@@ -190,10 +223,13 @@ def summary(model, input_shape) -> ModelSummary:
 
     Example:
         >>> import torch.nn as nn
-        >>> net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+        >>> net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(),
+        ...                     nn.MaxPool2d(2))
         >>> s = summary(net, (1, 3, 32, 32))
-        >>> [(r.name, r.output_shape, r.receptive_field) for r in s.rows]
-        [('0', (1, 8, 32, 32), (3, 3)), ('1', (1, 8, 32, 32), (3, 3)), ('2', (1, 8, 16, 16), (4, 4))]
+        >>> [(r.name, r.receptive_field) for r in s.rows]
+        [('0', (3, 3)), ('1', (3, 3)), ('2', (4, 4))]
+        >>> s.rows[-1].output_shape
+        (1, 8, 16, 16)
         >>> s.parameters, s.macs
         (224, 221184)
     """
@@ -222,7 +258,27 @@ def summary(model, input_shape) -> ModelSummary:
     with torch.no_grad():
         ShapeProp(graph).propagate(torch.zeros(shape, dtype=dtype))
     graph.train(was_training)
-    return ModelSummary(shape, tuple(_rows(graph, len(shape) - 2)))
+    rows = tuple(_rows(graph, len(shape) - 2))
+    if link is not None:
+        rows = tuple(dataclasses.replace(r, link=_link(link, r)) for r in rows)
+    return ModelSummary(shape, rows)
+
+
+def _link(base: str, row: SummaryRow) -> str:
+    """The URL that opens the row's layer in the explorer at ``base`` (empty when it cannot)."""
+    from .explorer import state_fragment
+
+    if row.kernel_size is None or row.input_shape is None or len(row.kernel_size) > 2:
+        return ""
+    transposed = row.kind.startswith("ConvTranspose")
+    layer = dict(input=tuple(row.input_shape[2:]), kernel=tuple(row.kernel_size), stride=tuple(row.stride),
+                 padding=tuple(row.padding), dilation=tuple(row.dilation))
+    try:
+        if transposed:
+            return f"{base}={state_fragment('transposed', output_padding=tuple(row.output_padding), **layer)}"
+        return f"{base}={state_fragment('conv', **layer)}"
+    except (TypeError, ValueError):
+        return ""
 
 
 def _shape(node):
@@ -409,7 +465,7 @@ def _module_row(name, kind, module, params, in_shape, out_shape, st_in, nd):
     import torch.nn as nn
 
     batch = in_shape[0] if in_shape else 1
-    base = dict(name=name, kind=kind, output_shape=out_shape, parameters=params)
+    base = dict(name=name, kind=kind, output_shape=out_shape, parameters=params, input_shape=in_shape)
 
     if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
         k, s, d = module.kernel_size, module.stride, module.dilation
@@ -435,7 +491,7 @@ def _module_row(name, kind, module, params, in_shape, out_shape, st_in, nd):
             st = None
             note = "transposed with stride > 1: the field differs from cell to cell"
         return SummaryRow(**base, macs=macs, **_named(st), kernel_size=k, stride=s, padding=p,
-                          dilation=d, note=note)
+                          dilation=d, note=note, output_padding=tuple(module.output_padding))
 
     pools = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
     if isinstance(module, pools):

@@ -20,7 +20,8 @@ current frame as a standalone SVG.
 
 Markup. Each object displays as one element::
 
-    <div data-convtutor-explorer="conv|transposed" id="ct-<10 hex>" class="ct-explorer"
+    <div data-convtutor-explorer="conv|transposed"
+         id="ct-<10 hex>" class="ct-explorer"
          data-config='{json}'>...</div>
 
 (``data-convtutor-player`` for a player). The id is a hash of the configuration (or
@@ -56,10 +57,11 @@ from importlib import resources
 
 import numpy as np
 
-from ._validation import as_numeric_array, check_int, is_int
+from ._validation import as_numeric_array, check_bool, check_int, is_int
 from .geometry import conv_geometry, transposed_geometry
 
-__all__ = ["StaticExplorer", "Player", "static_explorer", "player", "explorer_assets", "element_html", "MIME"]
+__all__ = ["StaticExplorer", "Player", "Solver", "static_explorer", "player", "solver_explorer", "state_fragment",
+           "explorer_assets", "element_html", "MIME"]
 
 MIME = "application/vnd.convtutor.explorer+json"
 """The MIME type of an explorer's configuration in a notebook output."""
@@ -144,12 +146,13 @@ def element_html(payload: dict) -> str:
         raise ValueError(f"payload lacks {', '.join(sorted(missing))}")
     if payload["format"] != FORMAT:
         raise ValueError(f"payload format {payload['format']!r} is not {FORMAT}: re-run the notebook")
-    if payload["kind"] not in ("conv", "transposed") or payload["mode"] not in ("explore", "play"):
+    if payload["kind"] not in ("conv", "transposed") or payload["mode"] not in ("explore", "play", "solve"):
         raise ValueError(f"payload kind={payload['kind']!r}, mode={payload['mode']!r} are not known")
     if not re.fullmatch(r"ct-[a-z0-9-]+", str(payload["id"])):
         raise ValueError(f"payload id={payload['id']!r} must look like 'ct-...'")
-    attr = "data-convtutor-explorer" if payload["mode"] == "explore" else "data-convtutor-player"
-    what = "explorer" if payload["mode"] == "explore" else "animation"
+    attr = {"explore": "data-convtutor-explorer", "play": "data-convtutor-player",
+            "solve": "data-convtutor-solver"}[payload["mode"]]
+    what = {"explore": "explorer", "play": "animation", "solve": "shape solver"}[payload["mode"]]
     return (f'<div {attr}="{payload["kind"]}" id="{payload["id"]}" class="ct-explorer" '
             f"data-config='{_attribute(_json(payload['config']))}'><p class=\"ct-noscript\">An interactive "
             f"{what} of convtutor: it needs JavaScript (a trusted notebook, or the HTML book).</p></div>")
@@ -238,12 +241,6 @@ def _sizes(name: str, value, ndim: int) -> tuple[int, ...]:
         if v < MINIMUM[name]:
             raise ValueError(f"{name}={value!r} must be >= {MINIMUM[name]} in every dimension")
     return items
-
-
-def _check_bool(name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
-    return bool(value)
 
 
 def _check_view(kind: str, view) -> str:
@@ -366,10 +363,12 @@ def static_explorer(kind: str = "conv", *, input=5, kernel=3, stride=1, padding=
         the output size shown is ``conv_output_size`` / ``conv_transpose_output_size`` per axis.
 
     Example:
-        >>> static_explorer('transposed', input=2, kernel=3, stride=2)
-        <convtutor static explorer: transposed, input=2, kernel=3, stride=2, padding=0, dilation=1, output_padding=0>
-        >>> static_explorer(input=(5, 7), kernel=(3, 1), padding=(1, 0))
-        <convtutor static explorer: conv, input=5x7, kernel=3x1, stride=1, padding=1x0, dilation=1>
+        >>> up = static_explorer('transposed', input=2, kernel=3, stride=2)
+        >>> up.kind, up.params["output_padding"]
+        ('transposed', (0, 0))
+        >>> wide = static_explorer(input=(5, 7), kernel=(3, 1), padding=(1, 0))
+        >>> wide.params["input"], wide.params["kernel"]
+        ((5, 7), (3, 1))
         >>> static_explorer(input=8, kernel=3, ndim=1, flip=True).element_id
         'ct-e2fe489782'
     """
@@ -408,8 +407,8 @@ def static_explorer(kind: str = "conv", *, input=5, kernel=3, stride=1, padding=
     for name in ("in_channels", "out_channels"):
         if name in params and params[name] % g:
             raise ValueError(f"groups={g} must divide {name}={params[name]}")
-    return StaticExplorer(kind, n, params, given, lims, _check_bool("numbers", numbers), _check_title(title),
-                          _check_bool("flip", flip), _check_view(kind, view), _check_key(key))
+    return StaticExplorer(kind, n, params, given, lims, check_bool("numbers", numbers), _check_title(title),
+                          check_bool("flip", flip), _check_view(kind, view), _check_key(key))
 
 
 def _plain(array: np.ndarray) -> list:
@@ -519,11 +518,13 @@ def player(kind: str = "conv", *, input=None, kernel=None, stride=1, padding=0, 
 
     Example:
         >>> import numpy as np
-        >>> p = player("conv", values=np.arange(16).reshape(4, 4), weights=np.ones((3, 3)),
-        ...            stride=1, numbers=True)
-        >>> p
-        <convtutor player: conv, input=4x4, kernel=3x3, stride=1x1, padding=0x0, dilation=1x1, values, weights, 4 frames>
-        >>> player("transposed", input=2, kernel=3, stride=2, view="scatter").frames
+        >>> x = np.arange(16).reshape(4, 4)
+        >>> p = player("conv", values=x, weights=np.ones((3, 3)), numbers=True)
+        >>> p.frames, p.geometry.output_size
+        (4, (2, 2))
+        >>> up = player("transposed", input=2, kernel=3, stride=2,
+        ...             view="scatter")
+        >>> up.frames
         4
     """
     kind = _check_kind(kind)
@@ -555,6 +556,81 @@ def player(kind: str = "conv", *, input=None, kernel=None, stride=1, padding=0, 
     interval_ms = check_int("interval_ms", interval_ms)
     if not 50 <= interval_ms <= 10000:
         raise ValueError(f"interval_ms={interval_ms} must lie in [50, 10000]")
-    return Player(kind, layer, geo, view, values_arr, weights_arr, _check_bool("numbers", numbers),
-                  _check_bool("flip", flip), _check_title(title), interval_ms, _check_bool("autoplay", autoplay),
+    return Player(kind, layer, geo, view, values_arr, weights_arr, check_bool("numbers", numbers),
+                  check_bool("flip", flip), _check_title(title), interval_ms, check_bool("autoplay", autoplay),
                   _check_key(key))
+
+
+class Solver(_Drawing):
+    """The inverse shape solver in the browser; build it with :func:`solver_explorer`."""
+
+    mode = "solve"
+
+    def __init__(self, kind, input, output, bounds, target, title, key):
+        self.kind, self.input, self.output, self.bounds = kind, input, output, bounds
+        self.target, self.title, self.key = target, title, key
+
+    def config(self) -> dict:
+        """The JSON configuration the script reads."""
+        return {"input": self.input, "output": self.output, "transposed": self.kind == "transposed",
+                "max_kernel": self.bounds[0], "max_stride": self.bounds[1], "max_dilation": self.bounds[2],
+                "target": self.target, "title": self.title}
+
+    def __repr__(self) -> str:
+        return (f"<convtutor shape solver: {self.input} -> {self.output}"
+                f"{', transposed' if self.kind == 'transposed' else ''}>")
+
+
+def solver_explorer(input: int = 32, output: int = 16, *, transposed: bool = False, max_kernel: int = 7,
+                    max_stride: int = 4, max_dilation: int = 3, target=None, title: str | None = None,
+                    key: str | None = None) -> Solver:
+    """Type an input size and a wanted output size; the browser lists every layer that gives it.
+
+    The list is :func:`convtutor.solver.layers_for`'s, computed by the page's script (its twin,
+    checked against it by the tests), for one spatial dimension and the given bounds. Clicking a
+    layer opens it in the explorer ``target`` (a :func:`static_explorer` on the same page, or its
+    element id).
+
+    Example:
+        >>> layer = static_explorer(input=16, kernel=3, stride=2, padding=1,
+        ...                         key="layer", limits={"input": (1, 32)})
+        >>> solver_explorer(16, 8, target=layer)
+        <convtutor shape solver: 16 -> 8>
+    """
+    for name, value in (("input", input), ("output", output)):
+        value = check_int(name, value, minimum=1)
+        if value > 4096:
+            raise ValueError(f"{name}={value} must be at most 4096")
+    bounds = tuple(check_int(name, v, minimum=1) for name, v in
+                   (("max_kernel", max_kernel), ("max_stride", max_stride), ("max_dilation", max_dilation)))
+    if isinstance(target, _Drawing):
+        target = target.element_id
+    if target is not None and not (isinstance(target, str) and re.fullmatch(r"ct-[a-z0-9-]+", target)):
+        raise ValueError(f"target={target!r} must be an explorer or its element id 'ct-...'")
+    return Solver("transposed" if check_bool("transposed", transposed) else "conv", int(input), int(output),
+                  bounds, target, _check_title(title), _check_key(key))
+
+
+def state_fragment(kind: str = "conv", *, input, kernel, stride=1, padding=0, dilation=1, output_padding=0,
+                   flip: bool = False) -> str:
+    """The URL-state text of a layer, as the script writes it after ``#<element id>=``.
+
+    A link ``page.html#ct-layer=<fragment>`` opens that layer in the explorer of key ``"layer"``
+    on that page. Sizes are ints (both axes) or ``(h, w)`` pairs; padding is symmetric.
+
+    Example:
+        >>> state_fragment(input=56, kernel=3, padding=1)
+        'kind:conv;i:56x56;k:3x3;s:1x1;p:1x1;d:1x1;flip:0'
+    """
+    kind = _check_kind(kind)
+    values = {"input": input, "kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation}
+    if kind == "transposed":
+        values["output_padding"] = output_padding
+    n = 1 if all(isinstance(v, (tuple, list)) and len(v) == 1 for v in values.values()) else 2
+    sizes = {name: _sizes(name, v, n) for name, v in values.items()}
+    short = {"input": "i", "kernel": "k", "stride": "s", "padding": "p", "dilation": "d", "output_padding": "op"}
+    fields = [f"kind:{kind}"] + [f"{short[name]}:{'x'.join(map(str, sizes[name]))}"
+                                 for name in ("input", "kernel", "stride", "padding", "dilation")]
+    if kind == "transposed":
+        fields += [f"op:{'x'.join(map(str, sizes['output_padding']))}", "view:conv"]
+    return ";".join(fields + [f"flip:{1 if check_bool('flip', flip) else 0}"])

@@ -99,7 +99,8 @@ def save_gif(geometry: Geometry, path, view: str = "conv", fps: float = 1.5, val
         >>> import os, tempfile
         >>> from convtutor.geometry import transposed_geometry
         >>> path = os.path.join(tempfile.mkdtemp(), "transposed.gif")
-        >>> save_gif(transposed_geometry((2, 2), 3, stride=2), path, view="scatter")
+        >>> up = transposed_geometry((2, 2), 3, stride=2)
+        >>> save_gif(up, path, view="scatter")
     """
     from PIL import Image
 

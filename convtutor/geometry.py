@@ -245,7 +245,8 @@ def conv_geometry(input_size, kernel_size, stride=1, padding=0, dilation=1) -> G
         >>> g = conv_geometry((5, 5), 3, stride=2)
         >>> g.output_size, g.grid_size
         ((2, 2), (5, 5))
-        >>> conv_geometry(6, 2, dilation=2, padding='causal').grid_padding   # left only
+        >>> g = conv_geometry(6, 2, dilation=2, padding='causal')
+        >>> g.grid_padding   # left only
         ((2, 0),)
     """
     return layer_geometry(conv_shape(input_size, kernel_size, stride, padding, dilation))

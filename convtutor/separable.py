@@ -104,7 +104,7 @@ def is_separable(kernel, tol=None) -> bool:
         ``kernel`` is ``(kH, kW)``; the result is a bool.
 
     Example:
-        >>> is_separable([[1, 2, 1], [2, 4, 2], [1, 2, 1]])     # a 3x3 binomial blur
+        >>> is_separable([[1, 2, 1], [2, 4, 2], [1, 2, 1]])   # a binomial blur
         True
         >>> is_separable([[0, 1, 0], [1, -4, 1], [0, 1, 0]])
         False
@@ -138,7 +138,8 @@ def separate(kernel, tol=None) -> tuple[np.ndarray, np.ndarray]:
         ``kernel`` ``(kH, kW)`` gives ``column`` ``(kH,)`` and ``row`` ``(kW,)``.
 
     Example:
-        >>> column, row = separate([[1, 0, -1], [2, 0, -2], [1, 0, -1]])   # Sobel-x
+        >>> sobel_x = [[1, 0, -1], [2, 0, -2], [1, 0, -1]]
+        >>> column, row = separate(sobel_x)
         >>> column
         array([1., 2., 1.])
         >>> row
@@ -203,7 +204,8 @@ def low_rank_approximation(kernel, rank) -> LowRankApproximation:
         ``approximation`` ``(kH, kW)``, ``columns`` ``(kH, r)``, ``rows`` ``(r, kW)``.
 
     Example:
-        >>> result = low_rank_approximation([[0, 1, 0], [1, -4, 1], [0, 1, 0]], 1)
+        >>> laplacian = [[0, 1, 0], [1, -4, 1], [0, 1, 0]]
+        >>> result = low_rank_approximation(laplacian, 1)
         >>> result.approximation.shape, result.columns.shape, result.rows.shape
         ((3, 3), (3, 1), (1, 3))
         >>> round(result.relative_error, 4)
@@ -272,7 +274,8 @@ def spatially_separable_conv2d(input, column, row, stride=1, padding=0, dilation
     Example:
         >>> import numpy as np
         >>> image = np.arange(25.0).reshape(1, 5, 5)
-        >>> out = spatially_separable_conv2d(image, [1, 2, 1], [1, 0, -1], padding=1)
+        >>> column, row = [1, 2, 1], [1, 0, -1]
+        >>> out = spatially_separable_conv2d(image, column, row, padding=1)
         >>> out.shape
         (1, 5, 5)
         >>> sobel = np.array([[[[1, 0, -1], [2, 0, -2], [1, 0, -1]]]])
@@ -311,9 +314,11 @@ def depthwise_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
 
     Example:
         >>> import numpy as np
-        >>> depthwise_conv2d(np.ones((1, 16, 8, 8)), np.ones((16, 1, 3, 3)), padding=1).shape
+        >>> x, w = np.ones((1, 16, 8, 8)), np.ones((16, 1, 3, 3))
+        >>> depthwise_conv2d(x, w, padding=1).shape
         (1, 16, 8, 8)
-        >>> depthwise_conv2d(np.ones((3, 8, 8)), np.ones((6, 1, 3, 3))).shape   # m = 2
+        >>> x, w = np.ones((3, 8, 8)), np.ones((6, 1, 3, 3))   # m = 2
+        >>> depthwise_conv2d(x, w).shape
         (6, 6, 6)
     """
     fname = "depthwise_conv2d"
@@ -397,7 +402,8 @@ def depthwise_separable_conv2d(
     Example:
         >>> import numpy as np
         >>> x = np.ones((1, 16, 8, 8))
-        >>> depthwise_separable_conv2d(x, np.ones((16, 1, 3, 3)), np.ones((32, 16)), padding=1).shape
+        >>> dw, pw = np.ones((16, 1, 3, 3)), np.ones((32, 16))
+        >>> depthwise_separable_conv2d(x, dw, pw, padding=1).shape
         (1, 32, 8, 8)
     """
     dw = as_numeric_array("depthwise_weight", depthwise_weight)

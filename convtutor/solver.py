@@ -102,7 +102,8 @@ def layers_for(input_size, output_size, *, transposed=False, max_kernel=7, max_s
         kernel_size=1, stride=2
         kernel_size=2, stride=2
         kernel_size=3, stride=2, padding=1
-        >>> up = layers_for(16, 32, transposed=True, max_kernel=4, max_dilation=1)
+        >>> up = layers_for(16, 32, transposed=True, max_kernel=4,
+        ...                 max_dilation=1)
         >>> [(c.arguments(), c.checkerboard_risk) for c in up][-1]
         ('kernel_size=4, stride=2, padding=1', False)
     """

@@ -166,7 +166,8 @@ def time_blocks(callables, *, threads: int = 2, blocks: int = 2, block_seconds: 
         a dict of :class:`Timing`, in the order of ``callables``.
 
     Example:
-        >>> result = time_blocks({"sum": lambda: sum(range(1000))}, threads=1, block_seconds=0.01, settle=0)
+        >>> work = {"sum": lambda: sum(range(1000))}
+        >>> result = time_blocks(work, threads=1, block_seconds=0.01, settle=0)
         >>> result["sum"].calls >= 3, len(result["sum"].block_ms)
         (True, 2)
     """
@@ -205,7 +206,8 @@ def time_interleaved(callables, *, threads: int = 2, calls: int = 20) -> dict[st
     callables: with two libraries whose thread pools spin after a call, both come out slower.
 
     Example:
-        >>> sorted(time_interleaved({"a": lambda: None, "b": lambda: None}, threads=1, calls=3))
+        >>> work = {"a": lambda: None, "b": lambda: None}
+        >>> sorted(time_interleaved(work, threads=1, calls=3))
         ['a', 'b']
     """
     fns = _callables(callables)
@@ -345,7 +347,7 @@ def layer_macs(layer) -> int:
     """Multiply-adds of one example through a layer of :data:`LAYERS` (a name) or ``(size, steps)``.
 
     Example:
-        >>> layer_macs("depthwise separable")       # 56 * 56 * (64 * 9 + 64 * 64)
+        >>> layer_macs("depthwise separable")   # 56 * 56 * (64 * 9 + 64 * 64)
         14651392
     """
     size, steps = _layer(layer)
@@ -457,9 +459,11 @@ def check_run(run: Mapping, *, batch_ratio=(3.0, 12.0), peak_fraction: float = 0
     * every timing of the run was stable (its blocks agreed), where the run records it.
 
     Example:
-        >>> run = {"compute_peak_gflops": 100.0, "bandwidth_gbps": {"main": 10.0, "cache": 40.0},
-        ...        "layers": {"standard 3x3": {"macs": 10**8, "torch_ms": {"1": 5.0, "8": 35.0},
-        ...                                    "convtutor_ms": {"1": 8.0, "8": 60.0}}}}
+        >>> layer = {"macs": 10**8, "torch_ms": {"1": 5.0, "8": 35.0},
+        ...          "convtutor_ms": {"1": 8.0, "8": 60.0}}
+        >>> run = {"compute_peak_gflops": 100.0,
+        ...        "bandwidth_gbps": {"main": 10.0, "cache": 40.0},
+        ...        "layers": {"standard 3x3": layer}}
         >>> check_run(run).reportable
         True
     """

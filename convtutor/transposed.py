@@ -126,7 +126,8 @@ conv_transpose2d.__doc__ = """2-D transposed convolution, like ``torch.nn.functi
 
     Example:
         >>> import numpy as np
-        >>> conv_transpose2d(np.ones((1, 2, 2, 2)), np.ones((2, 3, 3, 3)), stride=2).shape   # 2x2 -> 5x5
+        >>> x, w = np.ones((1, 2, 2, 2)), np.ones((2, 3, 3, 3))
+        >>> conv_transpose2d(x, w, stride=2).shape   # 2x2 -> 5x5
         (1, 3, 5, 5)
     """.format(**_NOTES)
 
@@ -150,7 +151,8 @@ conv_transpose3d.__doc__ = """3-D transposed convolution, like ``torch.nn.functi
 
     Example:
         >>> import numpy as np
-        >>> conv_transpose3d(np.ones((1, 2, 2, 2, 2)), np.ones((2, 3, 3, 3, 3)), stride=2).shape
+        >>> x, w = np.ones((1, 2, 2, 2, 2)), np.ones((2, 3, 3, 3, 3))
+        >>> conv_transpose3d(x, w, stride=2).shape
         (1, 3, 5, 5, 5)
     """.format(**_NOTES)
 
@@ -174,7 +176,8 @@ def conv_transpose_scatter(input, weight, bias=None, stride=1, padding=0, output
 
     Example:
         >>> import numpy as np
-        >>> conv_transpose_scatter(np.ones((1, 1, 2)), np.ones((1, 1, 3)), stride=2)
+        >>> x, w = np.ones((1, 1, 2)), np.ones((1, 1, 3))
+        >>> conv_transpose_scatter(x, w, stride=2)
         array([[[1., 1., 2., 1., 1.]]])
     """
     call = _nd_call("conv_transpose_scatter", input, weight, bias, stride, padding, output_padding, groups,
@@ -245,7 +248,8 @@ def conv_transpose_as_conv(input, weight, bias=None, stride=1, padding=0, output
 
     Example:
         >>> import numpy as np
-        >>> conv_transpose_as_conv(np.ones((1, 1, 2)), np.ones((1, 1, 3)), stride=2)
+        >>> x, w = np.ones((1, 1, 2)), np.ones((1, 1, 3))
+        >>> conv_transpose_as_conv(x, w, stride=2)
         array([[[1., 1., 2., 1., 1.]]])
     """
     call = _nd_call("conv_transpose_as_conv", input, weight, bias, stride, padding, output_padding, groups,
@@ -280,7 +284,8 @@ def conv_transpose_matrix(input, weight, bias=None, stride=1, padding=0, output_
 
     Example:
         >>> import numpy as np
-        >>> conv_transpose_matrix(np.ones((1, 1, 2)), np.ones((1, 1, 3)), stride=2)
+        >>> x, w = np.ones((1, 1, 2)), np.ones((1, 1, 3))
+        >>> conv_transpose_matrix(x, w, stride=2)
         array([[[1., 1., 2., 1., 1.]]])
     """
     call = _nd_call("conv_transpose_matrix", input, weight, bias, stride, padding, output_padding, groups,
@@ -367,7 +372,7 @@ def subpixel_weight(weight, stride, padding=0):
 
     Example:
         >>> import numpy as np
-        >>> w, pads, trim = subpixel_weight(np.ones((3, 2, 4, 4)), 2, 1)   # the usual 2x upsampler
+        >>> w, pads, trim = subpixel_weight(np.ones((3, 2, 4, 4)), 2, 1)
         >>> w.shape, pads, trim
         ((8, 3, 3, 3), ((1, 1), (1, 1)), (0, 0))
     """
@@ -418,7 +423,8 @@ def conv_transpose_subpixel(input, weight, stride, padding=0):
     Example:
         >>> import numpy as np
         >>> x, w = np.ones((1, 3, 4, 4)), np.ones((3, 2, 4, 4))
-        >>> bool(np.allclose(conv_transpose_subpixel(x, w, 2, 1), conv_transpose2d(x, w, stride=2, padding=1)))
+        >>> sub = conv_transpose_subpixel(x, w, 2, 1)
+        >>> bool(np.allclose(sub, conv_transpose2d(x, w, stride=2, padding=1)))
         True
     """
     w_sub, pads, trim = subpixel_weight(weight, stride, padding)

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 import convtutor as ct
-from convtutor.explorer import explorer_assets, player, static_explorer
+from convtutor.explorer import solver_explorer, explorer_assets, player, static_explorer
 from convtutor.geometry import conv_geometry, transposed_geometry
 
 pytestmark = pytest.mark.browser
@@ -64,6 +64,9 @@ def _items():
                                 limits={"dilation": (1, 4)})),
         ("channels", static_explorer("conv", input=8, kernel=3, padding=1, in_channels=16, out_channels=32,
                                      groups=4, key="channels")),
+        ("layer", static_explorer("conv", input=16, kernel=3, stride=2, padding=1, key="layer",
+                                  limits={"input": (1, 40), "kernel": (1, 7), "padding": (0, 12)})),
+        ("solver", solver_explorer(16, 8, target="ct-layer", key="solver")),
     ]
 
 
@@ -207,12 +210,13 @@ def _index(text: str) -> tuple[int, ...]:
 
 def test_every_element_starts_and_is_labelled(open_page):
     p = open_page()
-    info = p.js("""() => [...document.querySelectorAll('.ct-explorer')].map(r => ({
+    info = p.js("""() => [...document.querySelectorAll('.ct-explorer:not(.ct-solver)')].map(r => ({
         id: r.id, ready: r.dataset.ready, valid: r.dataset.valid,
         labels: [...r.querySelectorAll('svg text.ct-label')].map(t => t.textContent),
         sliders: r.querySelectorAll('input[type=range][data-param]').length}))""")
-    assert [i["id"] for i in info] == [f"ct-{key}" for key, _ in _items()]
-    for item, (key, obj) in zip(info, _items()):
+    drawings = [(key, obj) for key, obj in _items() if obj.mode != "solve"]
+    assert [i["id"] for i in info] == [f"ct-{key}" for key, _ in drawings]
+    for item, (key, obj) in zip(info, drawings):
         assert item["ready"] == "true" and item["valid"] == "true", item
         state = p.state(key)
         geo = _geometry(state)
@@ -452,8 +456,9 @@ def test_impossible_layer_shows_the_rule(open_page):
     _slide(p, "conv", "padding", 0)
     _slide(p, "conv", "kernel", 4)
     message = p.page.locator("#ct-conv [data-message]").inner_text()
-    assert message == ("Impossible layer: in dimension 0, the dilated kernel spans d*(k-1)+1 = 1*(4-1)+1 = 4 cells, "
-                       "more than the padded input size i+p = 1+0+0 = 1: the output would be empty.")
+    with pytest.raises(ValueError) as rule:            # the package's own words
+        ct.conv_shape((1, 1), 4, stride=2)
+    assert message == f"Impossible layer: {rule.value}."
     assert p.js("() => document.querySelectorAll('#ct-conv svg rect').length") == 0
     assert p.page.locator("#ct-conv").get_attribute("data-valid") == "false"
     _slide(p, "conv", "input", 5)  # and back
@@ -620,3 +625,32 @@ def test_assets_inline_are_the_shipped_files():
     script, style = explorer_assets()
     shipped = (Path(ct.__file__).parent / "assets" / "explorer.css").read_text(encoding="utf-8")
     assert style == shipped and "convtutorExplorer" in script
+
+
+def test_solver_lists_layers_and_opens_one_in_the_explorer(open_page):
+    """The shape solver: its list is layers_for's, a click opens the layer in the target explorer."""
+    import dataclasses
+
+    p = open_page()
+    root = p.page.locator("#ct-solver")
+    assert int(root.get_attribute("data-count")) == len(ct.layers_for(16, 8))
+    p.page.fill("#ct-solver input[data-param=input]", "28")
+    p.page.fill("#ct-solver input[data-param=output]", "56")
+    p.page.check("#ct-solver input[data-param=transposed]")
+    want = [dataclasses.asdict(c) for c in ct.layers_for(28, 56, transposed=True)]
+    assert int(root.get_attribute("data-count")) == len(want) > 0
+    rows = p.js("() => [...document.querySelectorAll('#ct-solver tbody tr')].map(r => [...r.cells].map(c => c.textContent))")
+    assert [[int(v) for v in r[:5]] for r in rows] == [[c["kernel_size"], c["stride"], c["padding"], c["dilation"],
+                                                        c["output_padding"]] for c in want]
+    assert [r[5] == "checkerboard" for r in rows] == [c["checkerboard_risk"] for c in want]
+    pick = next(n for n, c in enumerate(want) if c["kernel_size"] == 4 and c["stride"] == 2)
+    p.page.locator(f"#ct-solver tbody tr[data-index='{pick}']").click()
+    state = p.state("layer")
+    c = want[pick]
+    assert state["kind"] == "transposed" and state["input"] == [28, 28] and state["kernel"] == [4, 4]
+    assert state["stride"] == [2, 2] and state["padding"] == [c["padding"]] * 2
+    size = p.js("() => document.querySelector('#ct-layer [data-output-size]').textContent")
+    assert "56" in size
+    p.page.fill("#ct-solver input[data-param=output]", "0")
+    assert root.get_attribute("data-count") == "0"
+    assert not p.errors, p.errors

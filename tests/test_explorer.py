@@ -8,6 +8,7 @@ templates. The drawing itself is driven in Chromium by tests/test_browser_explor
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import random
@@ -22,7 +23,8 @@ import numpy as np
 import pytest
 
 import convtutor as ct
-from convtutor.explorer import MIME, element_html, explorer_assets, player, static_explorer
+from convtutor.explorer import (MIME, element_html, explorer_assets, player, solver_explorer, state_fragment,
+                                static_explorer)
 from convtutor.geometry import conv_geometry, transposed_geometry
 
 NODE = shutil.which("node")
@@ -78,6 +80,7 @@ const handlers = {
     return {output: g.output, outs: api.outputs(g, x, w, !!c.flip)};
   },
   version() { return api.version; },
+  layersFor({i, o, transposed, k, s, d}) { return api.layersFor(i, o, transposed, k, s, d); },
 };
 process.stdout.write(JSON.stringify(calls.map(([name, arg]) => handlers[name](arg))));
 """
@@ -592,3 +595,54 @@ def test_book_extension_links_assets_on_explorer_pages_only(tmp_path, monkeypatc
     ext._copy_assets(app)
     for name, text in zip(("explorer.js", "explorer.css"), explorer_assets()):
         assert (tmp_path / "_static" / "convtutor" / name).read_text(encoding="utf-8") == text
+
+
+# ------------------------------------------------------------------ the inverse shape solver
+
+
+def test_js_solver_lists_exactly_what_layers_for_lists():
+    rng = random.Random(7)
+    cases = [(32, 16, False, 7, 4, 3), (16, 32, True, 7, 4, 3), (7, 7, False, 5, 2, 2), (5, 2, False, 3, 2, 1),
+             (2, 5, True, 3, 2, 1), (28, 56, True, 4, 2, 1), (1, 1, True, 3, 3, 3), (9, 100, False, 7, 4, 3)]
+    cases += [(rng.randint(1, 40), rng.randint(1, 40), rng.random() < 0.5, rng.randint(1, 7), rng.randint(1, 4),
+               rng.randint(1, 3)) for _ in range(40)]
+    got = run_js([["layersFor", {"i": i, "o": o, "transposed": t, "k": k, "s": s, "d": d}]
+                  for i, o, t, k, s, d in cases])
+    nonempty = 0
+    for (i, o, t, k, s, d), js in zip(cases, got):
+        want = [dataclasses.asdict(c) for c in
+                ct.layers_for(i, o, transposed=t, max_kernel=k, max_stride=s, max_dilation=d)]
+        assert js == want, (i, o, t, k, s, d)
+        nonempty += bool(want)
+    assert nonempty >= 15
+
+
+def test_state_fragment_is_what_the_script_writes():
+    rng = random.Random(3)
+    states = []
+    for _ in range(200):
+        kind = rng.choice(["conv", "transposed"])
+        two = rng.random() < 0.7
+        size = (lambda lo, hi: (rng.randint(lo, hi), rng.randint(lo, hi)) if two else (rng.randint(lo, hi),))
+        state = dict(input=size(1, 20), kernel=size(1, 7), stride=size(1, 4), padding=size(0, 3),
+                     dilation=size(1, 3))
+        if kind == "transposed":
+            state["output_padding"] = size(0, 2)
+        states.append((kind, state))
+    js = run_js([["encode", {"kind": kind, **{k: list(v) for k, v in st.items()}}] for kind, st in states])
+    for (kind, st), text in zip(states, js):
+        assert state_fragment(kind, **st) == text
+
+
+def test_solver_element_and_validation():
+    target = static_explorer(input=16, kernel=3, key="layer", limits={"input": (1, 64)})
+    html = solver_explorer(16, 8, transposed=True, target=target).to_html(assets=False)
+    assert html.startswith('<div data-convtutor-solver="transposed" id="ct-')
+    config = json.loads(re.search(r"data-config='([^']*)'", html).group(1))
+    assert config["target"] == "ct-layer" and config["max_kernel"] == 7 and config["transposed"] is True
+    for call, match in [(lambda: solver_explorer(0, 4), "input=0 must be >= 1"),
+                        (lambda: solver_explorer(5000, 4), "input=5000 must be at most 4096"),
+                        (lambda: solver_explorer(4, 4, max_stride=0), "max_stride=0 must be >= 1"),
+                        (lambda: solver_explorer(4, 4, target="layer"), "target='layer' must be an explorer")]:
+        with pytest.raises(ValueError, match=match):
+            call()

@@ -389,3 +389,46 @@ def test_more_refusals_name_the_layer():
         summary(nn.Sequential(nn.AdaptiveAvgPool2d(3)), (1, 1, 7, 7))
     with pytest.raises(ValueError, match=r"'0' \(Linear\) is applied to a map"):
         summary(nn.Sequential(nn.Linear(8, 2)), (1, 1, 8, 8))
+
+
+def test_rows_link_to_the_explorer_with_their_own_layer():
+    """A row's link opens its layer in the book's explorer: the fragment the explorer's script
+    writes for that layer, whose sizes give the row's own output shape."""
+    import re
+
+    import torch.nn as nn
+
+    import convtutor as ct
+
+    net = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1, dilation=2), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1, output_padding=1))
+    s = summary(net, (1, 3, 33, 31), link="book.html#ct-layer")
+    linked = [r for r in s.rows if r.link]
+    assert [r.kind for r in linked] == ["Conv2d", "MaxPool2d", "ConvTranspose2d"]
+    assert summary(net, (1, 3, 33, 31)).rows[0].link == ""       # only when asked
+    for r in linked:
+        fields = dict(f.split(":") for f in r.link.split("#ct-layer=")[1].split(";"))
+        sizes = {k: tuple(int(v) for v in fields[k].split("x")) for k in ("i", "k", "s", "p", "d")}
+        if fields["kind"] == "transposed":
+            out = ct.conv_transpose_output_size(sizes["i"], sizes["k"], sizes["s"], sizes["p"],
+                                                tuple(int(v) for v in fields["op"].split("x")), sizes["d"])
+        else:
+            out = ct.conv_output_size(sizes["i"], sizes["k"], sizes["s"], sizes["p"], sizes["d"])
+        assert out == r.output_shape[2:]
+    assert re.search(r'<a href="book.html#ct-layer=kind:conv;i:33x31;k:3x3;s:2x2;p:1x1;d:2x2;flip:0">0</a>',
+                     s._repr_html_())
+
+
+def test_tables_with_chosen_columns():
+    from convtutor.explain import COLUMNS, COMPACT
+
+    s = summary(Residual(), (1, 1, 32, 32))
+    assert str(s) == s.text() and s.text().splitlines()[1].split()[:3] == ["layer", "type", "output"]
+    narrow = s.text(columns=("layer", "MACs", "r"))
+    assert narrow.splitlines()[1].split() == ["layer", "MACs", "r"]
+    assert all(len(line) <= 40 for line in narrow.splitlines())
+    html = s._repr_html_()
+    assert html.count("<th>") == len(COMPACT) and "FLOPs = 2 x MACs" in html
+    assert s.html(COLUMNS).count("<th>") == len(COLUMNS)
+    with pytest.raises(ValueError, match="columns=\\('speed',\\) must be chosen from 'layer'"):
+        s.text(columns=("speed",))

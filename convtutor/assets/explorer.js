@@ -6,6 +6,9 @@
  *        data-config='{json}'></div>          an explorer: sliders change the layer
  *   <div class="ct-explorer" id="..." data-convtutor-player="conv|transposed"
  *        data-config='{json}'></div>          a player: fixed layer, play/pause/step/scrub
+ *   <div class="ct-explorer" id="..." data-convtutor-solver="conv|transposed"
+ *        data-config='{json}'></div>          the inverse shape solver: two sizes in, every layer
+ *                                              out; a click opens one in the explorer "target"
  * The config (keys sorted, see convtutor.explorer) holds "layer" (one list per parameter, one
  * entry per spatial dimension: input, kernel, stride, padding, dilation, output_padding),
  * "params" (the sliders: name, value, min, max, and "axis" for a per-axis slider), "flip",
@@ -48,6 +51,8 @@
  *   getState(element)         the full state (sizes as arrays).
  *   link(element, state)      "#<id>=<fields>": a hash that opens state in that explorer.
  *   exportSVG(element)        the current frame as a standalone SVG string (styles inlined).
+ *   layersFor(i, o, transposed, maxKernel, maxStride, maxDilation)
+ *                             every layer that maps size i to o (convtutor.solver.layers_for's twin).
  *   encodeState, decodeState, geometry, outputs, scatterCanvas, terms, message, MESSAGES:
  *                             the pure functions below (the tests call them under node).
  */
@@ -1303,6 +1308,104 @@
     }
   };
 
+  // ------------------------------------------------------------------ inverse shape solver
+  // Every layer within the bounds that maps size i to size o, in the order and bounds of
+  // convtutor.solver.layers_for (kernel, then stride, dilation, padding, output_padding, each
+  // ascending; padding up to d(k-1); output_padding below max(s, d)), each checked by geometry().
+  function layersFor(i, o, transposed, kmax, smax, dmax) {
+    var found = [], kind = transposed ? "transposed" : "conv";
+    for (var k = 1; k <= kmax; k++) {
+      for (var s = 1; s <= smax; s++) {
+        for (var d = 1; d <= dmax; d++) {
+          for (var p = 0; p <= d * (k - 1); p++) {
+            for (var a = 0; a < (transposed ? Math.max(s, d) : 1); a++) {
+              var g = geometry({ kind: kind, input: [i], kernel: [k], stride: [s], padding: [p], dilation: [d],
+                                 output_padding: [a] });
+              if (!g.error && g.output[0] === o) {
+                found.push({ kernel_size: k, stride: s, padding: p, dilation: d, output_padding: a,
+                             transposed: transposed, checkerboard_risk: transposed && k % s !== 0 });
+              }
+            }
+          }
+        }
+      }
+    }
+    return found;
+  }
+
+  // The solver widget: type two sizes, see every layer; a click opens one in the target explorer.
+  function Solver(rootEl) {
+    var cfg = JSON.parse(rootEl.getAttribute("data-config")), self = this;
+    this.root = rootEl;
+    this.cfg = cfg;
+    rootEl.textContent = "";
+    rootEl.classList.add("ct-solver");
+    if (cfg.title) { htmlEl("div", { "class": "ct-title" }, rootEl, cfg.title); }
+    var form = htmlEl("div", { "class": "ct-controls" }, rootEl);
+    function number(name, label, value) {
+      var wrap = htmlEl("label", { "class": "ct-slider" }, form);
+      htmlEl("span", { "class": "ct-name" }, wrap, label);
+      var box = htmlEl("input", { type: "number", min: 1, max: 4096, step: 1, value: value, "data-param": name }, wrap);
+      box.addEventListener("input", function () { self.render(); });
+      return box;
+    }
+    this.fields = { input: number("input", "input size i", cfg.input), output: number("output", "wanted size o", cfg.output) };
+    var wrap = htmlEl("label", { "class": "ct-slider" }, form);
+    this.transposed = htmlEl("input", { type: "checkbox", "data-param": "transposed" }, wrap);
+    this.transposed.checked = !!cfg.transposed;
+    htmlEl("span", { "class": "ct-name" }, wrap, "transposed");
+    this.transposed.addEventListener("change", function () { self.render(); });
+    this.summary = htmlEl("div", { "class": "ct-facts", "data-summary": "" }, rootEl);
+    this.list = htmlEl("div", { "class": "ct-solver-list" }, rootEl);
+    this.render();
+  }
+
+  Solver.prototype.render = function () {
+    var i = parseInt(this.fields.input.value, 10), o = parseInt(this.fields.output.value, 10);
+    var transposed = this.transposed.checked, cfg = this.cfg, self = this;
+    this.list.textContent = "";
+    if (!(i >= 1 && o >= 1 && i <= 4096 && o <= 4096)) {
+      this.found = [];
+      this.root.setAttribute("data-count", "0");
+      this.summary.textContent = "Sizes must be whole numbers from 1 to 4096.";
+      return;
+    }
+    var found = layersFor(i, o, transposed, cfg.max_kernel, cfg.max_stride, cfg.max_dilation);
+    this.found = found;
+    this.root.setAttribute("data-count", String(found.length));
+    var risky = found.filter(function (l) { return l.checkerboard_risk; }).length;
+    this.summary.textContent = found.length + (found.length === 1 ? " layer maps " : " layers map ") + i + " to " + o +
+      " (kernel \u2264 " + cfg.max_kernel + ", stride \u2264 " + cfg.max_stride + ", dilation \u2264 " + cfg.max_dilation + ")" +
+      (transposed ? "; " + risky + " risk checkerboard artifacts (kernel not a multiple of the stride)" : "") +
+      (found.length && cfg.target ? ". Click one to open it in the explorer." : "");
+    if (!found.length) { return; }
+    var table = htmlEl("table", { "class": "ct-solver-table" }, this.list);
+    var head = htmlEl("tr", {}, htmlEl("thead", {}, table));
+    ["k", "s", "p", "d"].concat(transposed ? ["op", ""] : []).forEach(function (h) { htmlEl("th", {}, head, h); });
+    var body = htmlEl("tbody", {}, table);
+    found.forEach(function (layer, n) {
+      var tr = htmlEl("tr", { tabindex: "0", "data-index": String(n), title: "open in the explorer" }, body);
+      [layer.kernel_size, layer.stride, layer.padding, layer.dilation].concat(transposed ? [layer.output_padding] : [])
+        .forEach(function (v) { htmlEl("td", {}, tr, String(v)); });
+      if (transposed) { htmlEl("td", { "class": "ct-warn" }, tr, layer.checkerboard_risk ? "checkerboard" : ""); }
+      function open() { self.open(layer, i); }
+      tr.addEventListener("click", open);
+      tr.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); open(); } });
+    });
+  };
+
+  Solver.prototype.open = function (layer, i) {
+    var state = { kind: layer.transposed ? "transposed" : "conv", input: i, kernel: layer.kernel_size,
+                  stride: layer.stride, padding: layer.padding, dilation: layer.dilation,
+                  output_padding: layer.output_padding, position: 0 };
+    this.root.setAttribute("data-opened", encodeState(normalize(state)));
+    var target = this.cfg.target && document.getElementById(this.cfg.target);
+    if (target && target.convtutor) {
+      target.convtutor.setState(state, true);
+      if (target.scrollIntoView) { target.scrollIntoView({ block: "nearest" }); }
+    }
+  };
+
   // ------------------------------------------------------------------ page
   var instances = [];
 
@@ -1315,6 +1418,13 @@
 
   function init() {
     if (typeof document === "undefined") { return; }
+    var solvers = document.querySelectorAll("[data-convtutor-solver]");
+    for (var v = 0; v < solvers.length; v++) {
+      if (!solvers[v].getAttribute("data-ready")) {
+        solvers[v].setAttribute("data-ready", "true");
+        solvers[v].convtutorSolver = new Solver(solvers[v]);
+      }
+    }
     var nodes = document.querySelectorAll("[data-convtutor-explorer], [data-convtutor-player]"), taken = {};
     for (var m = 0; m < nodes.length; m++) {
       var node = nodes[m];
@@ -1364,7 +1474,7 @@
     tensor: tensor, defaultValues: defaultValues, defaultWeights: defaultWeights, inputValue: inputValue,
     kernelValue: kernelValue, weightAt: weightAt, terms: terms, outputs: outputs, scatterCanvas: scatterCanvas,
     encodeState: encodeState, decodeState: decodeState, parseHash: parseHash, formatHash: formatHash,
-    sumText: sumText, plan: plan, init: init,
+    sumText: sumText, plan: plan, init: init, layersFor: layersFor,
     setState: function (element, state) { return find(element).setState(state || {}, true); },
     getState: function (element) { return find(element).getState(); },
     link: function (element, state) {
