@@ -182,14 +182,17 @@ def _nd_call(fname, input, weight, bias, stride, padding, dilation, groups):
     return conv_call(f"conv{nd}d", nd, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv_loops(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv_loops(input, weight, bias=None, stride=1, padding=0, dilation=1,
+               groups=1):
     """The convolution written as plain loops, to read line by line (slow).
 
-    Same arguments and result as :func:`conv1d`/:func:`conv2d`/:func:`conv3d`; the number of
-    spatial dimensions is read from ``weight``.
+    Same arguments and result as :func:`conv1d`/:func:`conv2d`/
+    :func:`conv3d`; the number of spatial dimensions is read from
+    ``weight``. (Its lines stay within 76 characters: the book prints it.)
 
     Shape:
-        as :func:`conv2d`: ``o = (i + p_before + p_after - d * (k - 1) - 1) // s + 1``.
+        as :func:`conv2d`:
+        ``o = (i + p_before + p_after - d * (k - 1) - 1) // s + 1``.
 
     Example:
         >>> import numpy as np
@@ -198,21 +201,25 @@ def conv_loops(input, weight, bias=None, stride=1, padding=0, dilation=1, groups
         array([[[ 54.,  72.],
                 [144., 162.]]])
     """
-    call = _nd_call("conv_loops", input, weight, bias, stride, padding, dilation, groups)
+    call = _nd_call("conv_loops", input, weight, bias, stride, padding,
+                    dilation, groups)
     sh, w, b = call.shape, call.weight, call.bias
-    x = _compute.pad(call.input, sh.padding)          # 1. add the zero padding
+    x = _compute.pad(call.input, sh.padding)     # 1. add the zero padding
     c_in_group = sh.in_channels // sh.groups
     c_out_group = sh.out_channels // sh.groups
-    out = np.zeros((x.shape[0], sh.out_channels, *sh.output_size), dtype=w.dtype)
-    for n in range(x.shape[0]):                       # 2. every example,
-        for o in range(sh.out_channels):              #    every output channel,
-            g = o // c_out_group                      #    (the group it belongs to)
-            for y in np.ndindex(*sh.output_size):     #    every output position:
+    out = np.zeros((x.shape[0], sh.out_channels, *sh.output_size),
+                   dtype=w.dtype)
+    for n in range(x.shape[0]):                  # 2. every example,
+        for o in range(sh.out_channels):         #    every output channel
+            g = o // c_out_group                 #    (in group g),
+            for y in np.ndindex(*sh.output_size):  # every output position:
                 total = 0 if b is None else b[o]
-                for c in range(c_in_group):           # 3. sum over the input channels of the group
-                    for t in np.ndindex(*sh.kernel_size):  # and over the kernel taps
-                        pos = tuple(yy * s + tt * d for yy, tt, s, d in zip(y, t, sh.stride, sh.dilation))
-                        total += w[(o, c, *t)] * x[(n, g * c_in_group + c, *pos)]
+                for c in range(c_in_group):      # 3. sum over the group's
+                    for t in np.ndindex(*sh.kernel_size):  # channels, taps
+                        pos = tuple(yy * s + tt * d for yy, tt, s, d
+                                    in zip(y, t, sh.stride, sh.dilation))
+                        x_in = x[(n, g * c_in_group + c, *pos)]
+                        total += w[(o, c, *t)] * x_in
                 out[(n, o, *y)] = total
     return out if call.batched else out[0]
 

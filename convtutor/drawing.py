@@ -4,12 +4,15 @@ The browser's animations and explorers are drawn by the JavaScript engine
 (:mod:`convtutor.explorer`); matplotlib draws what is static or printed: one frame
 (:func:`draw`, :func:`draw_scatter`), a strip of consecutive frames for paper (:func:`strip`),
 and the figures of the chapters that need no animation (:func:`channel_groups`,
-:func:`padding_modes`, :func:`value_grid`, :func:`field_overlay`, :func:`stack_paths`). A
-:class:`Scene` is built once and updated in place frame after frame, which is what the live
-ipywidgets explorers and the GIF/MP4 export (:mod:`convtutor.export`) use. All text is drawn as glyph outlines in one
-collection, so a frame with a hundred numbers redraws in milliseconds.
+:func:`padding_modes`, :func:`value_grid`, :func:`field_overlay`, :func:`conv_tensors`,
+:func:`stack_paths`). A :class:`Scene` is built once and updated in place frame after frame, which
+is what the live ipywidgets explorers and the GIF/MP4 export (:mod:`convtutor.export`) use. All
+text is drawn as glyph outlines in one collection, so a frame with a hundred numbers redraws in
+milliseconds.
 
-Figures here are not managed by pyplot; ending a notebook cell with one shows it once as a PNG.
+Figures here are not managed by pyplot; ending a notebook cell with one shows it once: in the
+formats the notebook chose for its inline figures (SVG after ``%config
+InlineBackend.figure_formats = ["svg"]``), else as a PNG.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from ._validation import check_int
 from .frames import EDGE, INK, LEGEND, STYLE, Picture, check_geometry, frame_model, frame_models
 from .geometry import Geometry
 
-__all__ = ["Scene", "text_path", "scene_figure", "cell_size", "use_svg", "draw", "draw_scatter", "strip", "channel_groups",
-           "padding_modes", "value_grid", "field_overlay", "stack_paths"]
+__all__ = ["Scene", "text_path", "scene_figure", "cell_size", "use_svg", "draw", "draw_scatter", "strip",
+           "channel_groups", "padding_modes", "value_grid", "field_overlay", "conv_tensors",
+           "stack_paths"]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -171,17 +175,57 @@ class Scene:
         self.labels.set_facecolor(colors)
 
 
+def _inline_formats():
+    """The figure formats and print options a notebook chose for its inline figures
+    (``%config InlineBackend.figure_formats = ["svg"]``), or None outside a Jupyter kernel.
+
+    The options are read from the inline backend's settings object, created (with the
+    kernel's configuration) if pyplot has not drawn a figure yet.
+    """
+    import sys
+
+    if "IPython" not in sys.modules:
+        return None
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return None
+    try:
+        from matplotlib_inline.config import InlineBackend
+    except ImportError:  # pragma: no cover - ipykernel depends on it
+        return None
+    backend = InlineBackend.instance(parent=shell)
+    return set(backend.figure_formats), dict(backend.print_figure_kwargs)
+
+
 @functools.lru_cache(maxsize=1)
 def _picture_figure():
     from matplotlib.figure import Figure
 
     class PictureFigure(Figure):
-        """A figure not managed by pyplot that shows itself once, as a PNG, ending a notebook cell."""
+        """A figure not managed by pyplot that shows itself once, ending a notebook cell.
+
+        In a kernel whose inline backend has figure formats (``%config
+        InlineBackend.figure_formats``), it shows in those formats, drawn as IPython draws pyplot's
+        figures (with ``InlineBackend.print_figure_kwargs``); elsewhere as a PNG.
+        """
 
         def _repr_png_(self):
+            chosen = _inline_formats()
+            if chosen is not None and "png" not in chosen[0]:
+                return None
             buf = io.BytesIO()
             self.savefig(buf, format="png", metadata={"Software": None})
             return buf.getvalue()
+
+        def _repr_svg_(self):
+            chosen = _inline_formats()
+            if chosen is None or "svg" not in chosen[0]:
+                return None
+            from IPython.core.pylabtools import print_figure
+
+            return print_figure(self, "svg", **chosen[1])
 
     return PictureFigure
 
@@ -478,6 +522,140 @@ def use_svg() -> None:
 
     matplotlib.rcParams["svg.hashsalt"] = "convtutor"
     set_matplotlib_formats("svg", metadata={"Date": None}, bbox_inches="tight")
+
+
+_OUTPUT_COLOURS = ("#6ccbb7", "#c9a0dc", "#f4a582", "#9ecae1", "#d9d96c", "#bdbdbd")
+
+
+def conv_tensors(in_channels: int = 3, out_channels: int = 2, input_size=5, kernel_size=3, stride=1,
+                 padding=0, ax=None, title: str | None = None):
+    """The real tensors of one 2-D convolution layer, drawn as stacks of channel sheets.
+
+    Left, the input: ``C_in`` sheets of ``H x W`` cells. Middle, the weight: ``C_out`` kernels,
+    each a stack of ``C_in`` sheets of ``kH x kW`` (sheet ``c`` has the colour of input channel
+    ``c``: every kernel spans all the input channels). Right, the output: ``C_out`` sheets, one per
+    kernel, in that kernel's colour. The window of the first output cell is shaded on every
+    input sheet and joined to that cell: one output value sums ``C_in * kH * kW`` products.
+
+    Parameters:
+        in_channels: ``C_in``, 1 to 8 (sheets drawn).
+        out_channels: ``C_out``, 1 to 6 (kernels drawn).
+        input_size, kernel_size, stride, padding: an int or ``(height, width)``; sizes up to
+            12 cells, padding as in :func:`convtutor.conv2d` (ints only: zeros on both sides).
+        ax: an Axes to draw on (default: a new figure).
+        title: a heading.
+
+    Shape:
+        the output sheets are ``conv_shape(input_size, kernel_size, stride, padding).output_size``.
+
+    Returns the figure; ``fig.sheets`` counts the sheets drawn
+    (``{"input": C_in, "kernels": C_out * C_in, "output": C_out}``) and ``fig.output_size`` is
+    the output's spatial size.
+
+    Example:
+        >>> fig = conv_tensors(3, 2, input_size=5, kernel_size=3)
+        >>> fig.sheets, fig.output_size
+        ({'input': 3, 'kernels': 6, 'output': 2}, (3, 3))
+    """
+    from matplotlib.collections import LineCollection, PolyCollection
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path
+
+    from .arithmetic import conv_shape
+
+    cin = check_int("in_channels", in_channels, minimum=1)
+    cout = check_int("out_channels", out_channels, minimum=1)
+    if cin > 8:
+        raise ValueError(f"in_channels={cin} must be at most 8 (the sheets drawn stay legible)")
+    if cout > len(_OUTPUT_COLOURS):
+        raise ValueError(f"out_channels={cout} must be at most {len(_OUTPUT_COLOURS)} "
+                         "(one colour per kernel)")
+    for name, value in (("input_size", input_size), ("kernel_size", kernel_size)):
+        sizes = value if isinstance(value, (tuple, list)) else (value,)
+        if any(isinstance(v, int) and v > 12 for v in sizes):
+            raise ValueError(f"{name}={value!r} must be at most 12 cells in each dimension (the cells drawn)")
+    if isinstance(padding, str) or (isinstance(padding, (tuple, list)) and
+                                    any(isinstance(p, (tuple, list)) for p in padding)):
+        raise TypeError(f"padding={padding!r} must be an int or (height, width) ints: zeros on both sides")
+    shape = conv_shape(input_size if isinstance(input_size, (tuple, list)) else (input_size,) * 2,
+                       kernel_size, stride, padding, in_channels=cin, out_channels=cout)
+    (ih, iw), (kh, kw), (oh, ow) = shape.input_size, shape.kernel_size, shape.output_size
+    (pt, _), (pl, _) = shape.padding
+    step, gap, space, cell = 0.55, 2.6, 0.9, 0.24     # sheet offset, gaps (cells); inches per cell
+    rows, cols = ih + 2 * pt, iw + 2 * pl             # the padded input
+    x_kernel = cols + (cin - 1) * step + gap
+    kernel_w, kernel_h = kw + (cin - 1) * step, kh + (cin - 1) * step
+    x_output = x_kernel + kernel_w + gap
+    kernels_h = cout * kernel_h + (cout - 1) * space
+    column = max(rows + (cin - 1) * step, kernels_h, oh + (cout - 1) * step)
+    width = x_output + ow + (cout - 1) * step + 0.3
+    ax = _new_axes(ax, (width * cell + 0.3, (column + 3.6) * cell))
+    z = [1.0]
+
+    def box(x0, y0, h, w):
+        return [(x0, y0), (x0 + w, y0), (x0 + w, y0 + h), (x0, y0 + h)]
+
+    def sheet(x0, y0, h, w, face, edge, lw=0.9, inner=None, lit=None):
+        """One channel: a face of h x w cells (``inner``: the part that is not padding), its
+        cell lines, and the lit cells (row0, col0, rows, cols from the top left)."""
+        polys, colours, styles = [box(x0, y0, h, w)], [face], ["solid"]
+        if inner is not None:                         # padding: white and dashed around the input
+            top, left = inner
+            colours[0], styles[0] = "#ffffff", "dashed"
+            polys.append(box(x0 + left, y0 + top, h - 2 * top, w - 2 * left))
+            colours.append(face)
+            styles.append("solid")
+        ax.add_collection(PolyCollection(polys, facecolors=colours, edgecolors=edge, linewidths=lw,
+                                         linestyles=styles, zorder=z[0]))
+        lines = [[(x0 + c, y0), (x0 + c, y0 + h)] for c in range(1, w)]
+        lines += [[(x0, y0 + r), (x0 + w, y0 + r)] for r in range(1, h)]
+        if lines:                                     # one path for all the cell lines: a light SVG
+            grid = Path(np.array(lines, float).reshape(-1, 2), [Path.MOVETO, Path.LINETO] * len(lines))
+            ax.add_patch(PathPatch(grid, fill=False, edgecolor=EDGE, linewidth=0.35, alpha=0.55,
+                                   zorder=z[0] + 0.1))
+        corners = None
+        if lit is not None:
+            r0, c0, nr, nc = lit
+            corners = box(x0 + c0, y0 + h - r0 - nr, nr, nc)
+            ax.add_collection(PolyCollection([corners], facecolors=(0.09, 0.16, 0.23, 0.25),
+                                             edgecolors="#0b1e30", linewidths=1.2, zorder=z[0] + 0.2))
+        z[0] += 1
+        return corners
+
+    y_in = (column - rows - (cin - 1) * step) / 2
+    for c in reversed(range(cin)):                    # back to front
+        window = sheet(c * step, y_in + c * step, rows, cols, _GROUP_COLOURS[c % 8], EDGE,
+                       inner=(pt, pl) if pt or pl else None, lit=(0, 0, kh, kw))
+    for o in range(cout):
+        y = (column + kernels_h) / 2 - (o + 1) * kernel_h - o * space
+        for c in reversed(range(cin)):
+            sheet(x_kernel + c * step, y + c * step, kh, kw, _GROUP_COLOURS[c % 8], _OUTPUT_COLOURS[o],
+                  lw=1.8)
+        ax.text(x_kernel - 0.3, y + kh / 2, f"W[{o}]", ha="right", va="center", fontsize=9, color=INK,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0}, zorder=z[0])
+    y_out = (column - oh - (cout - 1) * step) / 2
+    for o in reversed(range(cout)):
+        target = sheet(x_output + o * step, y_out + o * step, oh, ow, _OUTPUT_COLOURS[o], EDGE,
+                       lit=(0, 0, 1, 1) if o == 0 else None)
+    ax.add_collection(LineCollection([[window[2], target[3]], [window[1], target[0]]], colors="#0b1e30",
+                                     linewidths=0.8, linestyles="dashed", zorder=0.5))
+    padded = f"\n(padding {pt}×{pl})" if pt or pl else ""
+    plural = "s" if cout > 1 else ""
+    channels = f"{cin} channel{'s' if cin > 1 else ''}"
+    labels = [(cols / 2 + (cin - 1) * step / 2, f"input: {channels}\nof {ih}×{iw}{padded}"),
+              (x_kernel + kernel_w / 2, f"weight: {cout} kernel{plural}\neach {cin}×{kh}×{kw}"),
+              (x_output + ow / 2 + (cout - 1) * step / 2, f"output: {cout} channel{plural}\nof {oh}×{ow}")]
+    for x, text in labels:
+        ax.text(x, -0.5, text, ha="center", va="top", fontsize=9, color=INK, linespacing=1.3)
+    ax.set_xlim(-0.3, width)
+    ax.set_ylim(-3.4, column + 0.3)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize=10, color=INK)
+    ax.figure.sheets = {"input": cin, "kernels": cout * cin, "output": cout}
+    ax.figure.output_size = shape.output_size
+    return ax.figure
 
 
 def stack_paths(layers, length: int, padding=None, output_index=None, ax=None, labels=None,

@@ -40,6 +40,8 @@ __all__ = [
     "pixel_unshuffle",
     "subpixel_weight",
     "conv_transpose_subpixel",
+    "upsample2d",
+    "checkerboard_spread",
 ]
 
 # Docstring fragments shared by conv_transpose1d, 2d and 3d.
@@ -444,3 +446,109 @@ def _subpixel_pairs(padding):
     if isinstance(padding, (tuple, list)) and len(padding) == 2:
         return tuple((int(p), int(p)) if is_int(p) else tuple(int(v) for v in p) for p in padding)
     raise TypeError(f"padding must be an int, a pair, or (before, after) pairs, got {padding!r}")
+
+
+UPSAMPLING_METHODS = ("transposed", "resize")
+
+
+def upsample2d(input, weight, scale=2, method="transposed"):
+    """Upsample a 2-D map by an integer factor with a learnable kernel, in one of two ways.
+
+    * ``method='transposed'``: a transposed convolution with stride ``s = scale`` that crops
+      ``k - s`` cells, ``ceil((k - s) / 2)`` before and the rest after (or, for ``k < s``, adds
+      ``output_padding a = s - k``), so the output is exactly ``s`` times the input whatever
+      the kernel size ``k``;
+    * ``method='resize'``: nearest-neighbour resizing (every value copied into an ``s x s``
+      block), then a stride-1 convolution with ``'same'`` padding: the remedy of Odena,
+      Dumoulin & Olah (2016, "Deconvolution and checkerboard artifacts"), which reads every
+      output cell through the same number of kernel taps.
+
+    Both give an ``(s * H, s * W)`` map from an ``(H, W)`` one, so stacks of either can be
+    compared cell for cell (:func:`checkerboard_spread`).
+
+    Parameters:
+        input: ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``.
+        weight: the kernel in the layout of the method's layer: ``(C_in, C_out, kH, kW)`` for
+            ``'transposed'`` (as :func:`conv_transpose2d`), ``(C_out, C_in, kH, kW)`` for
+            ``'resize'`` (as :func:`convtutor.conv2d`).
+        scale: the integer factor ``s`` (at least 1), an int or ``(sH, sW)``.
+        method: ``'transposed'`` or ``'resize'``.
+
+    Returns:
+        an array of the dtype of the inputs.
+
+    Shape:
+        ``(N, C_out, sH * H, sW * W)`` (unbatched without ``N``). For ``'transposed'`` this is
+        ``o = (i - 1) * s - p_before - p_after + k + a`` with the crop and ``a`` above.
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.ones((1, 1, 4, 4))
+        >>> upsample2d(x, np.ones((1, 1, 3, 3)), 2).shape
+        (1, 1, 8, 8)
+        >>> upsample2d(x, np.ones((1, 1, 3, 3)), 2, method="resize").shape
+        (1, 1, 8, 8)
+    """
+    if method not in UPSAMPLING_METHODS:
+        raise ValueError(f"method={method!r} must be one of {', '.join(map(repr, UPSAMPLING_METHODS))}")
+    w = as_numeric_array("weight", weight)
+    if w.ndim != 4:
+        raise ValueError(f"weight must be a 2-D kernel array (4 axes: channels, channels, kH, kW), "
+                         f"got shape {w.shape}")
+    s = int_tuple("scale", scale, 2, minimum=1)
+    if method == "transposed":
+        crop = [k - ss for k, ss in zip(w.shape[2:], s)]
+        pads = tuple((-(-c // 2), c // 2) if c > 0 else (0, 0) for c in crop)
+        extra = tuple(max(0, -c) for c in crop)
+        return conv_transpose2d(input, w, stride=s, padding=pads, output_padding=extra)
+    x = as_numeric_array("input", input)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"input must be (N, C_in, H, W) or (C_in, H, W), got shape {x.shape}")
+    resized = x.repeat(s[0], axis=-2).repeat(s[1], axis=-1)
+    return conv2d(resized, w, padding="same")
+
+
+def checkerboard_spread(output, margin=None) -> float:
+    """How far a map that should be flat is from flat: ``(max - min) / mean(|x|)`` inside a margin.
+
+    Upsample a constant input: a layer that treats every output cell alike returns a constant
+    map (away from the border, where the padding shows), so the spread is 0; uneven overlap of
+    the kernel copies (a transposed convolution whose kernel size is not a multiple of its
+    stride, or whose kernel's phases sum differently) leaves a periodic pattern, and the spread
+    says how strong it is relative to the map's size.
+
+    Parameters:
+        output: a 2-D map ``(H, W)``, or an array whose last two axes are the map (all of it
+            is measured).
+        margin: cells left out at each border of the last two axes; default a quarter of each
+            size (rounded down), which leaves the middle half.
+
+    Returns:
+        a float, 0 for a flat interior (and for an all-zero one).
+
+    Shape:
+        ``output``: ``(*, H, W)`` with ``H, W > 2 * margin``.
+
+    Example:
+        >>> import numpy as np
+        >>> checkerboard_spread(np.ones((8, 8)))
+        0.0
+        >>> checkerboard_spread(np.array([[1.0, 3.0], [1.0, 3.0]]), margin=0)
+        1.0
+    """
+    a = as_numeric_array("output", output)
+    if a.ndim < 2:
+        raise ValueError(f"output must have at least 2 axes (H, W), got shape {a.shape}")
+    h, w = a.shape[-2:]
+    if margin is None:
+        mh, mw = h // 4, w // 4
+    else:
+        mh = mw = check_int("margin", margin, minimum=0)
+        if 2 * mh >= min(h, w):
+            raise ValueError(f"margin={margin} leaves nothing of a {h} x {w} map: it must be below "
+                             f"{(min(h, w) + 1) // 2}")
+    inner = a[..., mh:h - mh, mw:w - mw].astype(np.float64)
+    scale = float(np.abs(inner).mean())
+    if scale == 0.0:
+        return 0.0
+    return float(inner.max() - inner.min()) / scale

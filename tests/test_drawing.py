@@ -87,6 +87,69 @@ def test_sample_image():
     assert sample_image()[0, 0, 0] <= 1
 
 
+@pytest.mark.parametrize("cin, cout, size, k, stride, padding, expected", [
+    (3, 2, 5, 3, 1, 0, (3, 3)),        # torch: F.conv2d(ones(1, 3, 5, 5), ones(2, 3, 3, 3)).shape[-2:]
+    (3, 4, 6, 3, 2, 1, (3, 3)),        # ... stride=2, padding=1
+    (1, 1, (4, 7), (3, 2), 1, 0, (2, 6)),
+    (8, 6, 12, 1, 1, 0, (12, 12)),
+])
+def test_conv_tensors_draws_every_sheet(cin, cout, size, k, stride, padding, expected):
+    fig = drawing.conv_tensors(cin, cout, size, k, stride, padding)
+    assert fig.sheets == {"input": cin, "kernels": cin * cout, "output": cout}
+    assert fig.output_size == expected
+    # one face collection per sheet, plus the lit window and output cell, plus the beam
+    polys = [c for c in fig.axes[0].collections if type(c).__name__ == "PolyCollection"]
+    assert len(polys) == cin + cin * cout + cout + cin + 1
+    assert [t.get_text() for t in fig.axes[0].texts][:cout] == [f"W[{o}]" for o in range(cout)]
+
+
+def test_conv_tensors_text_is_legible_and_arguments_are_checked():
+    fig = drawing.conv_tensors(3, 2)
+    assert min(t.get_fontsize() for t in fig.axes[0].texts) >= 9
+    with pytest.raises(ValueError, match="in_channels=9 must be at most 8"):
+        drawing.conv_tensors(9, 2)
+    with pytest.raises(ValueError, match="out_channels=7 must be at most 6"):
+        drawing.conv_tensors(3, 7)
+    with pytest.raises(ValueError, match="input_size=13 must be at most 12 cells"):
+        drawing.conv_tensors(3, 2, input_size=13)
+    with pytest.raises(TypeError, match="padding='same' must be an int"):
+        drawing.conv_tensors(3, 2, padding="same")
+    with pytest.raises(ValueError, match="the output would be empty"):
+        drawing.conv_tensors(3, 2, input_size=2, kernel_size=3)
+
+
+@pytest.mark.filterwarnings("ignore:InlineBackend._figure_formats_changed:DeprecationWarning")  # its observer
+def test_picture_figures_follow_the_inline_figure_formats(monkeypatch):
+    """In a kernel whose notebook chose SVG figures, a drawing shows as an SVG and no extra PNG."""
+    IPython = pytest.importorskip("IPython")
+    config = pytest.importorskip("matplotlib_inline.config")
+    from IPython.core.interactiveshell import InteractiveShell
+
+    fig = drawing.padding_modes([1, 2, 3], 1)
+    assert fig._repr_png_()[:4] == b"\x89PNG" and fig._repr_svg_() is None   # no kernel
+    saved = config.InlineBackend._instance if config.InlineBackend.initialized() else None
+    shell = InteractiveShell.instance()
+    try:
+        shell.kernel = "a kernel"                     # what tells a Jupyter kernel apart
+        monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+        for formats, png, svg in (({"svg"}, False, True), ({"png"}, True, False)):
+            config.InlineBackend.clear_instance()
+            shell.config.InlineBackend.figure_formats = formats     # what %config sets
+            shell.config.InlineBackend.print_figure_kwargs = {"bbox_inches": "tight",
+                                                              "metadata": {"Date": None}}
+            assert (fig._repr_png_() is not None) == png
+            if svg:
+                text = fig._repr_svg_()
+                assert "<svg" in text and "<dc:date>" not in text
+            else:
+                assert fig._repr_svg_() is None
+    finally:
+        config.InlineBackend.clear_instance()
+        if saved is not None:
+            config.InlineBackend._instance = saved
+        InteractiveShell.clear_instance()
+
+
 def test_stack_paths_wavenet_reaches_its_receptive_field():
     # kernel 2, causal, rates 1, 2, 4, 8 on 20 steps: the last output reads 16 samples, 4..19
     rates = (1, 2, 4, 8)

@@ -60,7 +60,7 @@ RUN_ALL_S = 300  # a chapter's cells, all of them (about 10-30 s each on 2 busy 
 # picture (an Output widget holding a PNG) next to it, both inside the explorer's box
 IPYWIDGET_BOX = ".jp-OutputArea-output .widget-vbox"
 IPYWIDGET_SLIDER_HANDLE = ".widget-slider .noUi-handle"
-IPYWIDGET_PICTURE = ".widget-output img"
+IPYWIDGET_PICTURE = "img.widget-image, .widget-output img"   # Image widgets (convtutor.widgets)
 # the kernel-free explorer (convtutor.explorer): its root, its sliders, its output-size readout
 EXPLORER_ROOT = "[data-convtutor-explorer]"
 EXPLORER_SLIDER = "input[type=range][data-param]"
