@@ -76,21 +76,17 @@ def measure(threads: int) -> dict:
     info["versions"]["torch"] = torch.__version__
     info["versions"]["convtutor"] = convtutor.__version__
     print(f"{info['cpu']}, {info['cores']} cores, load average {info['load_average_1min']:.2f}", flush=True)
-    peaks = {lib: timing.gemm_gflops(1024, threads=threads, library=lib) for lib in ("numpy", "torch")}
-    main, t_main = timing.copy_bandwidth_gbps(256 << 20)
-    cache, t_cache = timing.copy_bandwidth_gbps(512 << 10)
-    stable = {t.name: t.stable for t in (t_main, t_cache, *(t for _, t in peaks.values()))}
-    print(f"peak {max(g for g, _ in peaks.values()):.0f} GFLOP/s, main {main:.1f} GB/s, cache {cache:.1f} GB/s",
-          flush=True)
+    # the same helpers as the chapters' live cells (timing.live_run), with longer blocks
+    roofs = timing.measure_roofs(threads=threads)
+    stable = roofs.pop("stable")
+    print(f"peak {roofs['compute_peak_gflops']:.0f} GFLOP/s, main {roofs['bandwidth_gbps']['main']:.1f} GB/s, "
+          f"cache {roofs['bandwidth_gbps']['cache']:.1f} GB/s", flush=True)
     layers = {}
     for name in timing.LAYERS:
-        row = {"macs": timing.layer_macs(name), "torch_ms": {}, "convtutor_ms": {}}
-        for batch in (1, 8):
-            times = timing.time_blocks(timing.layer_callables(name, batch), threads=threads, blocks=3, retries=4)
-            for lib, t in times.items():
-                row[f"{lib}_ms"][str(batch)] = _round(t.median_ms)
-                stable[f"{name} {lib} {batch}"] = t.stable
-        layers[name] = row
+        measured, layer_stable = timing.measure_layers([name], (1, 8), threads=threads, blocks=3, retries=4)
+        layers.update(measured)
+        stable.update(layer_stable)
+        row = layers[name]
         print(f"{name:22} torch {row['torch_ms']}  convtutor {row['convtutor_ms']}", flush=True)
     return {
         "machine": {"cpu": info["cpu"], "cores": info["cores"], "threads": threads,
@@ -98,9 +94,7 @@ def measure(threads: int) -> dict:
         "versions": info["versions"],
         "date": info["date"],
         "command": "python benchmarks/reference_run.py",
-        "compute_peak_gflops": _round(max(g for g, _ in peaks.values())),
-        "gemm_gflops": {lib: _round(g) for lib, (g, _) in peaks.items()},
-        "bandwidth_gbps": {"main": _round(main), "cache": _round(cache)},
+        **roofs,
         "layers": layers,
         "stable": stable,
         "lesson": lesson(threads),

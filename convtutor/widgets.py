@@ -4,9 +4,11 @@ The geometry of a layer (which cells the kernel reads, the output size) is explo
 browser, without Python, by :mod:`convtutor.explorer`. The explorers here do what only a running
 kernel can: they convolve a real photograph (:func:`image_explorer`), grow the checkerboard
 artifacts of stacked transposed convolutions (:func:`checkerboard_explorer`), measure a
-stack's receptive field on the photograph (:func:`field_explorer`), and filter a noisy 1-D
-signal with a 'same', causal or valid convolution (:func:`signal_explorer`). Every number comes
-from the package (``conv1d``, ``conv2d``, ``conv_transpose2d``, ``pad``, ``field_map``).
+stack's receptive field on the photograph (:func:`field_explorer`), split a convolution of the
+colour photograph into its depthwise and pointwise steps (:func:`separable_explorer`), and
+filter a noisy 1-D signal with a 'same', causal or valid convolution (:func:`signal_explorer`).
+Every number comes from the package (``conv1d``, ``conv2d``, ``conv_transpose2d``, ``pad``,
+``field_map``, ``depthwise_conv2d``, ``pointwise_conv2d``).
 
 Each explorer is an :class:`Explorer`: ``.controls`` (name -> widget; set ``.value`` to drive it
 from code), ``.message`` (an ``ipywidgets.HTML`` with the sizes and what the picture shows, or
@@ -32,8 +34,8 @@ from .padding import PADDING_KINDS, pad
 from .receptive import field_map
 from .transposed import conv_transpose2d
 
-__all__ = ["Explorer", "KERNELS", "SIGNAL_KERNELS", "image_explorer", "checkerboard_explorer", "field_explorer",
-           "signal_explorer"]
+__all__ = ["Explorer", "KERNELS", "MIXES", "SIGNAL_KERNELS", "image_explorer", "checkerboard_explorer",
+           "field_explorer", "separable_explorer", "signal_explorer"]
 
 
 def _box_blur(k):
@@ -134,6 +136,35 @@ class Explorer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.values().items())})"
+
+    def still(self, width: int = 600, quality: int = 80):
+        """The pictures of this setting side by side, as one JPEG ``width`` pixels wide.
+
+        A light still (tens of KB, where the PNG pictures of :meth:`_repr_mimebundle_` weigh
+        hundreds) for a page that shows the explorer without a kernel. Returns an
+        ``IPython.display.Image``; its ``.data`` holds the JPEG bytes.
+        """
+        from IPython.display import Image as Display
+        from PIL import Image
+
+        width = check_int("width", width, minimum=16)
+        quality = check_int("quality", quality, minimum=1)
+        if quality > 95:
+            raise ValueError(f"quality={quality} must be at most 95")
+        pictures = [Image.open(io.BytesIO(bytes(im.value))).convert("RGB") for im in self.images if im.value]
+        if not pictures:
+            raise ValueError("the explorer has no picture to show: its setting is impossible")
+        gap = 8
+        height = max(p.height for p in pictures)
+        sheet = Image.new("RGB", (sum(p.width for p in pictures) + gap * (len(pictures) - 1), height), "white")
+        x = 0
+        for picture in pictures:
+            sheet.paste(picture, (x, (height - picture.height) // 2))
+            x += picture.width + gap
+        sheet = sheet.resize((width, max(1, round(height * width / sheet.width))), Image.LANCZOS)
+        buf = io.BytesIO()
+        sheet.save(buf, format="jpeg", quality=quality)
+        return Display(data=buf.getvalue(), format="jpeg")
 
     def _repr_mimebundle_(self, **kwargs):
         """The live box in Jupyter; a still picture of this setting where no kernel runs."""
@@ -385,3 +416,77 @@ def signal_explorer(kernel="moving average", kernel_size=9, dilation=1, padding=
         True
     """
     return _SignalExplorer(kernel, kernel_size, dilation, padding, noise)
+
+# pointwise (1x1) mixes of the three colour channels: name -> (C_out, 3) matrix
+MIXES = {
+    "keep the colours (identity)": np.eye(3),
+    "grey (luma)": np.array([[0.299, 0.587, 0.114]]),
+    "swap red and blue": np.array([[0.0, 0, 1], [0, 1, 0], [1, 0, 0]]),
+    "red minus green": np.array([[1.0, -1, 0]]),
+}
+
+
+def _kernel_of_size(name: str, k: int) -> np.ndarray:
+    """``KERNELS[name]`` as a k x k array (a fixed 3x3 kernel centred in zeros)."""
+    kernel = KERNELS[name](k)
+    extra = k - kernel.shape[0]
+    return np.pad(kernel, (extra // 2, extra - extra // 2)) if extra > 0 else kernel
+
+
+class _SeparableExplorer(Explorer):
+    def __init__(self, red, green, blue, kernel_size, mix):
+        self.image = sample_image()
+        super().__init__({
+            "red": _dropdown("red", red, KERNELS, "red kernel"),
+            "green": _dropdown("green", green, KERNELS, "green kernel"),
+            "blue": _dropdown("blue", blue, KERNELS, "blue kernel"),
+            "kernel_size": _slider("kernel_size", kernel_size, 3, 9, "kernel size k"),
+            "mix": _dropdown("mix", mix, MIXES, "pointwise mix"),
+        }, 3, ("input: 3 colour channels", "after depthwise: each channel alone", "after pointwise: mixed"))
+
+    def weights(self, v=None):
+        """The depthwise weight ``(3, 1, k, k)`` and the pointwise matrix ``(C_out, 3)`` of a setting."""
+        v = self.values() if v is None else v
+        k = v["kernel_size"]
+        depthwise = np.stack([_kernel_of_size(v[c], k) for c in ("red", "green", "blue")])[:, None]
+        return depthwise, MIXES[v["mix"]]
+
+    def _compute(self, v):
+        from .arithmetic import conv_macs, conv_parameters
+        from .separable import depthwise_conv2d, pointwise_conv2d
+
+        depthwise, mix = self.weights(v)
+        k, c_out = v["kernel_size"], mix.shape[0]
+        h = depthwise_conv2d(self.image, depthwise, padding="same")
+        y = pointwise_conv2d(h, mix)
+        self.arrays = (h, y)           # the two steps' outputs, (3, H, W) and (C_out, H, W)
+        size = self.image.shape[1:]
+        sep = (conv_parameters(3, 3, k, groups=3, bias=False), conv_parameters(3, c_out, 1, bias=False))
+        macs = conv_macs(3, 3, k, size, groups=3) + conv_macs(3, c_out, 1, size)
+        msg = (f"depthwise: 3 kernels of {k}&times;{k}, <b>{sep[0]}</b> weights, each colour filtered alone; "
+               f"pointwise: a {c_out}&times;3 matrix, <b>{sep[1]}</b> weights, the only step that mixes colours"
+               f" &rarr; {c_out} output channel{'s' if c_out > 1 else ''}. A standard {k}&times;{k} convolution "
+               f"from 3 to {c_out} channels: <b>{conv_parameters(3, c_out, k, bias=False)}</b> weights, "
+               f"{conv_macs(3, c_out, k, size):,} multiply-adds against {macs:,} here")
+        shown = np.clip(y, 0, 1) if c_out == 3 else y[0]
+        return msg, [_png(self.image), _png(np.clip(h, 0, 1)),
+                     _png(shown, signed=c_out == 1 and bool((mix < 0).any()))]
+
+
+def separable_explorer(red="gaussian blur", green="identity", blue="sobel x (vertical edges)", kernel_size=5,
+                       mix="keep the colours (identity)") -> Explorer:
+    """A depthwise separable convolution of the colour photograph, step by step.
+
+    The depthwise step filters each colour channel with its own kernel (one dropdown per channel,
+    a ``k x k`` kernel; the fixed 3x3 kernels are centred in zeros) with ``'same'`` padding; the
+    pointwise step multiplies the three values of every pixel by a matrix (``MIXES``). The three
+    pictures are the input, the depthwise output (channels never meet) and the pointwise output;
+    the message counts the weights and multiply-adds against a standard convolution. Every number
+    comes from :func:`convtutor.depthwise_conv2d` and :func:`convtutor.pointwise_conv2d`.
+
+    Example:
+        >>> ex = separable_explorer(kernel_size=3, mix="grey (luma)")
+        >>> "<b>27</b> weights" in ex.message.value and "<b>3</b> weights" in ex.message.value
+        True
+    """
+    return _SeparableExplorer(red, green, blue, kernel_size, mix)

@@ -3,7 +3,9 @@ benchmarked layers checked against PyTorch."""
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -141,3 +143,150 @@ def test_blocks_are_separated_by_a_settling_pause():
                        settle=0.05)
     switches = [(t1 - t0) for (n0, t0), (n1, t1) in zip(stamps[4:], stamps[5:]) if n0 != n1]
     assert len(switches) == 3 and min(switches) >= 0.05
+
+
+# ------------------------------------------------------------------ the layers' costs and the chapters' runs
+
+# weights of the seven layers, written out: C_in / g * C_out * K per step
+PARAMETERS = {"standard 3x3": 64 * 64 * 9, "dilated 3x3, d=2": 64 * 64 * 9, "transposed 4x4, s=2": 64 * 64 * 16,
+              "separable 3x1 + 1x3": 2 * 64 * 64 * 3, "depthwise 3x3": 64 * 9, "pointwise 1x1": 64 * 64,
+              "depthwise separable": 64 * 9 + 64 * 64}
+
+
+@pytest.mark.parametrize("name", list(timing.LAYERS))
+def test_layer_module_is_the_timed_layer(name):
+    module = timing.layer_module(name)
+    assert sum(p.numel() for p in module.parameters()) == PARAMETERS[name] == timing.layer_parameters(name)
+    assert all(not hasattr(m, "bias") or m.bias is None for m in module)
+    calls = timing.layer_callables(name, batch=2)
+    x = torch.from_numpy(np.random.default_rng(0).standard_normal(
+        (2, 64, 28 if name.startswith("transposed") else 56, 56 if not name.startswith("transposed") else 28),
+        dtype=np.float32))
+    with torch.no_grad():
+        ours = module(x)
+    assert ours.shape == (2, 64, 56, 56)
+    # the same weights as the timed torch call: on the timed call's own input, the same output
+    with torch.no_grad():
+        y_call = calls["torch"]()
+    assert y_call.shape == ours.shape
+    weights = [p.detach().numpy() for p in module.parameters()]
+    again = [p.detach().numpy() for p in timing.layer_module(name).parameters()]
+    assert all(np.array_equal(a, b) for a, b in zip(weights, again))
+
+
+def test_layer_module_and_callables_share_weights():
+    # a 1x1 layer: the module applied to the callables' input must give the callables' output
+    module = timing.layer_module("pointwise 1x1")
+    calls = timing.layer_callables("pointwise 1x1", batch=1)
+    x = np.random.default_rng(0)
+    timing._weights(timing.LAYERS["pointwise 1x1"][1], np.float32, x)        # skip the weights, as the call does
+    x = torch.from_numpy(x.standard_normal((1, 64, 56, 56)).astype(np.float32))
+    with torch.no_grad():
+        np.testing.assert_allclose(module(x).numpy(), calls["torch"]().numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_layer_traffic_and_intensity_written_out():
+    fmap = 64 * 56 * 56 * 4                                         # one float32 feature map: 802816 bytes
+    assert timing.layer_traffic("standard 3x3") == (fmap, 0, fmap, 64 * 64 * 9 * 4)
+    assert timing.layer_traffic("transposed 4x4, s=2", batch=8) == (8 * 64 * 28 * 28 * 4, 0, 8 * fmap,
+                                                                    64 * 64 * 16 * 4)
+    t = timing.layer_traffic("depthwise separable", batch=8)
+    assert t == (8 * fmap, 8 * fmap, 8 * fmap, (64 * 9 + 64 * 64) * 4)
+    assert t.total == 4 * 8 * fmap + (64 * 9 + 64 * 64) * 4
+    # 2 FLOPs a multiply-add over the bytes: 231211008 / 1753088 and 3612672 / 1607936
+    assert timing.layer_intensity("standard 3x3") == pytest.approx(131.888, abs=1e-3)
+    assert timing.layer_intensity("depthwise 3x3") == pytest.approx(2.24677, abs=1e-5)
+    assert timing.layer_intensity("depthwise 3x3", batch=8) == pytest.approx(
+        2 * 8 * 56 * 56 * 64 * 9 / (2 * 8 * fmap + 64 * 9 * 4))
+    assert timing.layer_traffic("pointwise 1x1", itemsize=8).input == 2 * fmap
+
+
+def test_attainable_gflops_is_the_roofline():
+    assert timing.attainable_gflops(1.0, 100.0, 25.0) == 25.0        # memory-bound: the slanted roof
+    assert timing.attainable_gflops(4.0, 100.0, 25.0) == 100.0       # the ridge point
+    assert timing.attainable_gflops(50.0, 100.0, 25.0) == 100.0      # compute-bound: the flat roof
+    with pytest.raises(ValueError, match="intensity=-1"):
+        timing.attainable_gflops(-1, 100.0, 25.0)
+
+
+def test_scratch_bytes_sees_numpy_temporaries_not_the_output():
+    x = np.zeros(10_000)
+    assert timing.scratch_bytes(lambda: x.copy()) < 1_000               # the output is not scratch
+    assert 80_000 <= timing.scratch_bytes(lambda: (x + 1) * 2) < 81_000  # one temporary of 80000 bytes
+    assert 160_000 <= timing.scratch_bytes(lambda: np.stack([x + 1, x + 2]).sum(0)) < 330_000
+    with pytest.raises(TypeError, match="fn must be callable"):
+        timing.scratch_bytes(3)
+
+
+def test_measure_layers_has_the_run_layout(monkeypatch):
+    log = []
+
+    def fake(name, batch):
+        return {lib: _recorder(log, (name, lib, batch)) for lib in ("torch", "convtutor")}
+
+    monkeypatch.setattr(timing, "layer_callables", fake)
+    layers, stable = timing.measure_layers(["depthwise 3x3", "pointwise 1x1"], (1, 8), libraries=("torch",),
+                                           block_seconds=0.0, settle=0, blocks=2, retries=0)
+    assert layers["depthwise 3x3"]["macs"] == 56 * 56 * 64 * 9
+    assert set(layers["pointwise 1x1"]) == {"macs", "torch_ms"}
+    assert set(layers["pointwise 1x1"]["torch_ms"]) == {"1", "8"}
+    assert list(stable) == [f"{n} torch {b}" for n in ("depthwise 3x3", "pointwise 1x1") for b in (1, 8)]
+    assert {lib for _, lib, _ in log} == {"torch"}                        # convtutor was never called
+    with pytest.raises(ValueError, match="libraries has 'jax'"):
+        timing.measure_layers(["pointwise 1x1"], libraries=("jax",))
+
+
+def test_check_run_holds_a_partial_run_to_the_checks_it_can_make():
+    layer = {"macs": 10**8, "torch_ms": {"1": 5.0, "8": 35.0}}
+    run = {"layers": {"standard 3x3": layer}, "stable": {"standard 3x3 torch 1": True}}
+    verdict = timing.check_run(run)
+    assert [c.name for c in verdict.checks] == ["standard 3x3, torch: batch 8 / batch 1 within 3-12x",
+                                                "every timing stable (blocks agree)"]
+    assert verdict.reportable
+    one_batch = {"layers": {"standard 3x3": {"macs": 1, "torch_ms": {"1": 5.0}}}, "stable": {"x": False}}
+    assert [c.name for c in timing.check_run(one_batch).checks] == ["every timing stable (blocks agree)"]
+
+
+def test_live_run_is_a_small_checked_run():
+    run = timing.live_run(["pointwise 1x1"], (1,), block_seconds=0.01, settle=0)
+    assert set(run["layers"]) == {"pointwise 1x1"} and set(run["layers"]["pointwise 1x1"]) == {"macs", "torch_ms"}
+    assert run["machine"]["threads"] == 2 and "date" in run
+    assert run["checks"][-1]["name"] == "every timing stable (blocks agree)"
+    assert run["reportable"] == all(c["passed"] for c in run["checks"])
+
+
+REFERENCE = json.loads((Path(__file__).resolve().parents[1] / "book" / "data" / "reference_run.json").read_text())
+
+
+def test_the_reference_run_is_complete():
+    assert set(REFERENCE["layers"]) == set(timing.LAYERS)
+    for name, layer in REFERENCE["layers"].items():
+        assert layer["macs"] == timing.layer_macs(name)
+        assert set(layer["torch_ms"]) == set(layer["convtutor_ms"]) == {"1", "8"}
+    assert {"blocks_ms", "interleaved_ms", "busy_core_ms", "quiet_ms"} <= set(REFERENCE["lesson"])
+    assert REFERENCE["reportable"] == timing.check_run(REFERENCE).reportable
+
+
+def test_texts_fit_the_books_code_column():
+    text = timing.describe_run(REFERENCE) + "\n" + str(timing.check_run(REFERENCE))
+    assert max(map(len, text.splitlines())) <= 76
+    live = {"compute_peak_gflops": 80.0, "bandwidth_gbps": {"main": 20.0, "cache": 50.0},
+            "layers": {n: {"macs": 1, "torch_ms": {"1": 1.0, "8": 8.0}, "convtutor_ms": {"1": 2.0}}
+                       for n in timing.LAYERS}}
+    table = timing.side_by_side(REFERENCE, live)
+    assert max(map(len, table.splitlines())) <= 76
+    assert len(table.splitlines()) == 1 + 3 + 7 * 3
+    assert "depthwise separable, convtutor, batch 1" in table
+
+
+def test_check_run_rejects_layers_that_all_take_the_same_time():
+    # the busy machine of the timing issue: every layer about 30 ms, whatever its work
+    stalled = {"layers": {"standard 3x3": {"macs": 115605504, "torch_ms": {"1": 30.2, "8": 31.0}},
+                          "depthwise 3x3": {"macs": 1806336, "torch_ms": {"1": 30.0, "8": 31.5}}}}
+    verdict = timing.check_run(stalled)
+    failing = [c.name for c in verdict.checks if not c.passed]
+    assert failing == ["standard 3x3, torch: batch 8 / batch 1 within 3-12x",
+                       "depthwise 3x3 faster than standard 3x3, torch, batch 8"]
+    quiet = {"layers": {"standard 3x3": {"macs": 115605504, "torch_ms": {"1": 0.7, "8": 5.6}},
+                        "depthwise 3x3": {"macs": 1806336, "torch_ms": {"1": 0.1, "8": 0.6}}}}
+    assert timing.check_run(quiet).reportable

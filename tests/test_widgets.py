@@ -106,3 +106,55 @@ def test_signal_explorer_lengths_and_values_match_torch(padding, kernel, k, d, c
     assert len(pictures(ex)) == 1 and ex.error is None
     ex.controls["noise"].value = 0.8
     assert ex.error is None and capsys.readouterr() == ("", "")
+
+def test_separable_explorer_is_depthwise_then_pointwise_in_torch(capsys):
+    from convtutor.images import sample_image
+    from convtutor.widgets import MIXES, separable_explorer
+
+    ex = separable_explorer()
+    before = pictures(ex)
+    ex.controls["red"].value = "laplacian"
+    ex.controls["kernel_size"].value = 7
+    ex.controls["mix"].value = "red minus green"
+    assert ex.error is None and pictures(ex)[1] != before[1] and pictures(ex)[2] != before[2]
+    depthwise, mix = ex.weights()
+    assert depthwise.shape == (3, 1, 7, 7) and mix.shape == (1, 3)
+    # the fixed 3x3 laplacian sits in the centre of the 7x7 kernel
+    np.testing.assert_array_equal(depthwise[0, 0, 2:5, 2:5], KERNELS["laplacian"](3))
+    assert np.count_nonzero(depthwise[0, 0]) == 5
+    x = torch.from_numpy(sample_image()[None])
+    h = F.conv2d(x, torch.from_numpy(depthwise), padding="same", groups=3)
+    y = F.conv2d(h, torch.from_numpy(MIXES["red minus green"][:, :, None, None]))
+    np.testing.assert_allclose(ex.arrays[0], h[0].numpy(), atol=1e-12)
+    np.testing.assert_allclose(ex.arrays[1], y[0].numpy(), atol=1e-12)
+    # weights written out: 3 * 49 depthwise, 3 pointwise; standard 3 -> 1 channel 7x7: 147
+    msg = ex.message.value
+    assert "<b>147</b> weights, each colour" in msg and "<b>3</b> weights" in msg
+    assert f"{150 * 128 * 3 * 49:,} multiply-adds against {150 * 128 * (3 * 49 + 3):,}" in msg
+    assert capsys.readouterr() == ("", "")
+
+
+def test_separable_explorer_refuses_unknown_choices():
+    from convtutor.widgets import separable_explorer
+
+    with pytest.raises(ValueError, match="mix"):
+        separable_explorer(mix="sepia")
+    with pytest.raises(ValueError, match="kernel_size"):
+        separable_explorer(kernel_size=1)
+
+
+def test_still_is_one_light_jpeg_of_the_pictures():
+    from PIL import Image
+
+    from convtutor.widgets import separable_explorer
+
+    ex = separable_explorer()
+    still = ex.still(width=480)
+    assert still.data[:3] == b"\xff\xd8\xff"                    # a JPEG
+    picture = Image.open(__import__("io").BytesIO(still.data))
+    # three 256 x 300 pictures and two gaps of 8 pixels, scaled to 480 wide
+    assert picture.size == (480, round(300 * 480 / (3 * 256 + 2 * 8)))
+    assert len(still.data) < 60_000
+    assert ex.still(width=480).data == still.data                  # the same bytes every time
+    with pytest.raises(ValueError, match="quality=99"):
+        ex.still(quality=99)
