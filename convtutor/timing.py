@@ -589,7 +589,8 @@ def layer_traffic(layer, batch: int = 1, itemsize: int = 4) -> Traffic:
     converts layouts, or writes scratch buffers).
 
     Example:
-        >>> layer_traffic("depthwise separable")        # 64 x 56 x 56 float32 maps: 802816 bytes
+        >>> # 64 x 56 x 56 float32 maps: 802816 bytes each
+        >>> layer_traffic("depthwise separable")
         Traffic(input=802816, between=802816, output=802816, weights=18688)
     """
     size, steps = _layer(layer)
@@ -613,7 +614,8 @@ def layer_intensity(layer, batch: int = 1, itemsize: int = 4) -> float:
     (peak FLOP/s divided by bandwidth in bytes/s) is memory-bound (Williams et al., 2009).
 
     Example:
-        >>> round(layer_intensity("depthwise 3x3"), 2)  # 18 FLOPs for each 8 bytes in and out
+        >>> # 18 FLOPs for each 8 bytes in and out
+        >>> round(layer_intensity("depthwise 3x3"), 2)
         2.25
     """
     batch = check_int("batch", batch, minimum=1)
@@ -629,8 +631,10 @@ def attainable_gflops(intensity, peak_gflops, bandwidth_gbps) -> float:
         bandwidth_gbps: its memory bandwidth, GB/s.
 
     Example:
-        >>> attainable_gflops(2.25, 100.0, 20.0), attainable_gflops(130.0, 100.0, 20.0)
-        (45.0, 100.0)
+        >>> attainable_gflops(2.25, 100.0, 20.0)
+        45.0
+        >>> attainable_gflops(130.0, 100.0, 20.0)
+        100.0
     """
     intensity = check_real("intensity", intensity, minimum=0.0)
     peak = check_real("peak_gflops", peak_gflops, minimum=0.0)
@@ -675,7 +679,8 @@ def scratch_bytes(fn: Callable[[], np.ndarray]) -> int:
 
     Example:
         >>> x = np.zeros(1000)
-        >>> 8000 <= scratch_bytes(lambda: (x + 1) * 2) < 8500   # x + 1: a temporary of 8000 bytes
+        >>> # x + 1: a temporary of 8000 bytes
+        >>> 8000 <= scratch_bytes(lambda: (x + 1) * 2) < 8500
         True
     """
     import tracemalloc
@@ -715,8 +720,9 @@ def measure_layers(names=None, batches=(1, 8), *, libraries=LIBRARIES, threads: 
     ``stable["<name> <library> <batch>"]``.
 
     Example:
-        >>> layers, stable = measure_layers(["pointwise 1x1"], (1,), libraries=("torch",),
-        ...                                 block_seconds=0.01, settle=0, blocks=2, retries=0)
+        >>> layers, stable = measure_layers(
+        ...     ["pointwise 1x1"], (1,), libraries=("torch",),
+        ...     block_seconds=0.01, settle=0, blocks=2, retries=0)
         >>> sorted(layers["pointwise 1x1"]), list(stable)
         (['macs', 'torch_ms'], ['pointwise 1x1 torch 1'])
     """
@@ -793,10 +799,13 @@ def describe_run(run: Mapping, width: int = 76) -> str:
     Lines are wrapped to ``width`` characters.
 
     Example:
-        >>> run = {"machine": {"cpu": "Some CPU", "cores": 2, "threads": 2, "load_average_1min": 0.1},
-        ...        "date": "2026-01-01", "versions": {"numpy": "2.4"}, "layers": {},
-        ...        "checks": [{"name": "cache faster than main memory", "passed": True, "detail": "yes"}],
-        ...        "reportable": True}
+        >>> machine = {"cpu": "Some CPU", "cores": 2, "threads": 2,
+        ...            "load_average_1min": 0.1}
+        >>> check = {"name": "cache faster than main memory",
+        ...          "passed": True, "detail": "yes"}
+        >>> run = {"machine": machine, "date": "2026-01-01",
+        ...        "versions": {"numpy": "2.4"}, "layers": {},
+        ...        "checks": [check], "reportable": True}
         >>> print(describe_run(run))
         Some CPU, 2 cores, 2 threads, load average 0.1 (1 minute)
         measured 2026-01-01 with numpy 2.4
@@ -831,11 +840,13 @@ def side_by_side(reference: Mapping, live: Mapping) -> str:
     slower here, for times; faster, for speeds). Lines are at most 76 characters.
 
     Example:
-        >>> ref = {"layers": {"pointwise 1x1": {"macs": 1, "torch_ms": {"1": 0.5}}}}
-        >>> here = {"layers": {"pointwise 1x1": {"macs": 1, "torch_ms": {"1": 0.75}}}}
-        >>> print(side_by_side(ref, here))
-                                                    reference         here  here/ref
-        pointwise 1x1, torch, batch 1                0.5 ms      0.75 ms       1.50x
+        >>> def run(ms):
+        ...     layer = {"macs": 1, "torch_ms": {"1": ms}}
+        ...     return {"layers": {"pointwise 1x1": layer}}
+        >>> ref, here = run(0.5), run(0.75)
+        >>> print(side_by_side(ref, here))  # doctest: +NORMALIZE_WHITESPACE
+        reference here here/ref
+        pointwise 1x1, torch, batch 1 0.5 ms 0.75 ms 1.50x
     """
     rows = [f"{'':40}{'reference':>13}{'here':>13}{'here/ref':>10}"]
 

@@ -486,7 +486,8 @@ def separable_explorer(red="gaussian blur", green="identity", blue="sobel x (ver
 
     Example:
         >>> ex = separable_explorer(kernel_size=3, mix="grey (luma)")
-        >>> "<b>27</b> weights" in ex.message.value and "<b>3</b> weights" in ex.message.value
+        >>> msg = ex.message.value
+        >>> "<b>27</b> weights" in msg and "<b>3</b> weights" in msg
         True
     """
     return _SeparableExplorer(red, green, blue, kernel_size, mix)
