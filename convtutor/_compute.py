@@ -6,24 +6,23 @@ of the same computations are the teaching functions of :mod:`convtutor.conv` and
 :mod:`convtutor.transposed`; the tests hold both to PyTorch.
 
 No full im2col buffer. The input is zero-padded once (split into its ``s`` phases per dimension
-when the stride is ``s``, so that every tap reads one phase at unit stride) and flattened per
-channel. On the flat grid, the cells that kernel tap ``t`` reads for consecutive output positions
-are consecutive cells, shifted by the tap's offset: a tap is a matrix product of the
-``(C_out, C_in)`` weight slice with a view of the input. Products with only ``C_in`` terms are
-slow, so the taps along the last axis are unfolded into a small buffer of ``k_last`` shifted
-copies, for a band of output rows at a time (it stays in the cache); the taps along the other
-axes are then views of that buffer shifted by whole rows: one product with ``C_in * k_last``
-terms per kernel row, summed::
+when the stride is ``s``, so that every tap reads one phase at unit stride). The output is then
+computed a band of output rows at a time: the input cells every kernel tap reads for that band
+are copied side by side into a small buffer (im2col for one band only, at most ``BAND_BYTES``,
+so it stays in the cache), and one matrix product per group, with ``C_in/g * k_h * k_w`` terms,
+writes the band straight into the output::
 
-    out_flat[:, j] = sum_ty W[:, :, ty, :] @ cols[:, :, j + ty * d * W_grid]
-    cols[c, tx, j] = x_flat[c, j + tx * d]
+    out[:, rows] = W.reshape(C_out, C_in * K) @ cols          (per group)
+    cols[c, t, rows] = x_padded[c, rows + offset of tap t]
 
 A transposed convolution is computed per *output* phase, the same way, with the taps that land
-on that phase. A kernel that reads one input channel (depthwise) is a multiply-accumulate per
-tap over the flat channels instead of a product.
+on that phase (the phase is a strided part of the output, so the band goes through a buffer).
+A kernel that reads one input channel (depthwise) is a multiply-accumulate per tap over the
+flat channels instead of a product, a block of channels at a time.
 
-Extra memory (beyond the output): the padded input, and per band the unfolded buffer and two
-output-band accumulators.
+Extra memory (beyond the output): the padded input (its phases), and one band buffer. An earlier
+version unfolded only the last axis's taps and summed shifted products; it was no faster on the
+project's machine, within its noise, and needed a second pass over the output.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ._call import ConvCall
 
-BAND_BYTES = 1 << 19   # unfolded buffer per band: about half a MiB, to stay in a core's cache
+BAND_BYTES = 1 << 19   # the band buffer: about half a MiB, to stay in a core's cache
 
 
 def pad(x: np.ndarray, pads) -> np.ndarray:
@@ -78,9 +77,9 @@ class _Grid:
     """An input seen on a grid of phases: cell ``a`` of phase ``p`` holds ``x[a*s + p - before]``
     (a zero outside the input), per spatial dimension.
 
-    :meth:`fill` writes cells of a phase straight into a band buffer; :meth:`source` builds the
-    whole phase as a flat zero-padded copy ``(N, C, size + tail)`` (for the per-channel path),
-    grid cell ``q`` being flat index ``dot(q, strides)``.
+    :meth:`source` builds a whole phase as a flat zero-padded copy ``(N, C, size + tail)``, grid
+    cell ``q`` being flat index ``dot(q, strides)`` (the tail lets the per-channel path read a
+    flat window past the last cell).
     """
 
     def __init__(self, x: np.ndarray, shape, before, stride, tail: int):
@@ -102,21 +101,6 @@ class _Grid:
             dst.append(slice(lo, hi))
             src.append(slice(j, j + (hi - lo - 1) * s + 1, s))
         return tuple(dst), tuple(src)
-
-    def fill(self, dst: np.ndarray, i: int, phase, row0: int, shift: int) -> None:
-        """``dst`` ``(C, rows, *shape[1:])``: cells ``(row0 + y, g_1, ..., g_last + shift)`` of image ``i``."""
-        starts = (row0 + shift,) if len(self.shape) == 1 else (row0, *[0] * (len(self.shape) - 2), shift)
-        ranges = self._ranges(phase, starts, dst.shape[1:])
-        if ranges is None:
-            dst[...] = 0
-            return
-        np.copyto(dst[(slice(None), *ranges[0])], self.x[(i, slice(None), *ranges[1])])
-        for axis, inside in enumerate(ranges[0]):       # zeros only where the input does not reach
-            lead = (slice(None),) * (axis + 1)
-            if inside.start > 0:
-                dst[lead + (slice(0, inside.start),)] = 0
-            if inside.stop < dst.shape[axis + 1]:
-                dst[lead + (slice(inside.stop, None),)] = 0
 
     def source(self, phase) -> np.ndarray:
         """The whole phase as a flat zero-padded copy (built once)."""
@@ -144,16 +128,9 @@ def _sum_taps(grid: _Grid, per_dim, gemm_weight, channel_weight, groups: int, c_
     if any(not taps for taps in per_dim):          # no tap lands here: zeros
         dest[...] = 0
         return
-    nd = len(out_size)
     strides, item = grid.strides, np.dtype(grid.dtype).itemsize
     rest = _dot([o - 1 for o in out_size[1:]], strides[1:]) + 1    # one row of output cells, flat
-    lead, last = per_dim[:-1], per_dim[-1]
     per_channel = groups == c_in
-
-    def crop(acc, i, r0, r1):              # output rows r0..r1 of image i, from an accumulator band
-        view = as_strided(acc, (c_out, r1 - r0, *out_size[1:]), (acc.strides[1], *(st * item for st in strides)),
-                          writeable=False)
-        np.copyto(dest[i, :, r0:r1], view)
 
     def crop_block(acc, i, o0, o1):        # output channels o0..o1 of image i, all rows
         view = as_strided(acc, (o1 - o0, *out_size), (acc.strides[1], *(st * item for st in strides)),
@@ -181,56 +158,61 @@ def _sum_taps(grid: _Grid, per_dim, gemm_weight, channel_weight, groups: int, c_
                 crop_block(a, i, c0 * m, c1 * m)
         return
 
-    # GEMM path: the last dimension's taps unfolded into a band buffer, the others as row shifts
-    _gemm_taps(grid, per_dim, gemm_weight, groups, c_out, out_size, crop)
+    _gemm_taps(grid, per_dim, gemm_weight, groups, c_out, out_size, dest)
 
 
-def _gemm_taps(grid, per_dim, gemm_weight, groups, c_out, out_size, crop) -> None:
-    """The taps along the last dimension unfolded into a band buffer read straight from the input;
-    the taps along the other dimensions are views of that buffer shifted by whole rows."""
-    n, c_in, nd = grid.n, grid.c, len(out_size)
-    strides, item = grid.strides, np.dtype(grid.dtype).itemsize
-    lead, last = per_dim[:-1], per_dim[-1]
-    m, og, cg = len(last), c_out // groups, c_in // groups
-    lead_combos = list(itertools.product(*lead))
-    by_phase: dict[tuple, list] = {}
-    for combo in lead_combos:
-        by_phase.setdefault(tuple(p for _, p, _ in combo), []).append(combo)
-    weights = {}
-    for combo in lead_combos:
-        t_lead = tuple(t for t, _, _ in combo)
-        w = np.stack([gemm_weight(t_lead + (t,)) for t, _, _ in last], axis=-1)    # (C_out, C_in/g, m)
-        weights[t_lead] = np.ascontiguousarray(w.reshape(groups, og, cg * m))
-    offsets = {combo: _dot([sh for _, _, sh in combo], strides[:-1]) for combo in lead_combos}
-    row = strides[0] if nd > 1 else 1
-    rest = _dot([o - 1 for o in out_size[1:]], strides[1:]) + 1
-    rows = max(1, min(out_size[0], BAND_BYTES // max(1, c_in * m * row * item)))
-    band_rows = -(-((rows - 1) * row + rest + max(offsets.values())) // row)
-    cols = np.empty((c_in, m, band_rows * row), grid.dtype)
-    acc = np.empty((1, c_out, (rows - 1) * row + rest), grid.dtype)
-    tmp = np.empty_like(acc)
+def _blas_rows(a: np.ndarray, rows: int, cols: int):
+    """``a`` seen as a ``(rows, cols)`` matrix BLAS can write in place (unit inner stride), or None."""
+    item = a.itemsize
+    if a.ndim < 2 or a.strides[-1] != item:
+        return None
+    step = item
+    for n, st in zip(reversed(a.shape[1:]), reversed(a.strides[1:])):
+        if n > 1 and st != step:
+            return None
+        step *= n
+    return as_strided(a, (rows, cols), (a.strides[0], item))
+
+
+def _gemm_taps(grid, per_dim, gemm_weight, groups, c_out, out_size, dest) -> None:
+    """A band of output rows at a time: every tap's input cells copied side by side into a small
+    buffer (im2col for that band only, read from the padded phases), then one matrix product per
+    group, written straight into the output when its layout allows."""
+    n, c_in = grid.n, grid.c
+    combos = list(itertools.product(*per_dim))
+    taps = len(combos)
+    og, cg = c_out // groups, c_in // groups
+    w = np.stack([gemm_weight(tuple(t for t, _, _ in combo)) for combo in combos], axis=-1)  # (C_out, C_in/g, T)
+    w = np.ascontiguousarray(w.reshape(groups, og, cg * taps))
+    sources = [grid.source(tuple(p for _, p, _ in combo))[..., :grid.size].reshape(n, c_in, *grid.shape)
+               for combo in combos]
+    shifts = [tuple(sh for _, _, sh in combo) for combo in combos]
+    rest = math.prod(out_size[1:])
+    item = np.dtype(grid.dtype).itemsize
+    rows = max(1, min(out_size[0], BAND_BYTES // max(1, c_in * taps * rest * item)))
+    cols = np.empty((c_in * taps, rows * rest), grid.dtype)
+    acc = None
     for i in range(n):
         for r0 in range(0, out_size[0], rows):
             r1 = min(out_size[0], r0 + rows)
-            length = (r1 - r0 - 1) * row + rest
-            first = True
-            for phase, combos in by_phase.items():
-                extent = length + max(offsets[c] for c in combos)
-                height = -(-extent // row)
-                block = cols[:, :, :height * row]
-                for q, (_, p, shift) in enumerate(last):
-                    grid.fill(block[:, q].reshape(c_in, height, *grid.shape[1:]), i, phase + (p,), r0, shift)
-                for combo in combos:
-                    off = offsets[combo]
-                    view = block[:, :, off:off + length].reshape(c_in * m, length)      # a view: no copy
-                    w = weights[tuple(t for t, _, _ in combo)]
-                    target = (acc if first else tmp)[0, :, :length]
-                    for g in range(groups):
-                        np.matmul(w[g], view[g * cg * m:(g + 1) * cg * m], out=target[g * og:(g + 1) * og])
-                    if not first:
-                        acc[0, :, :length] += tmp[0, :, :length]
-                    first = False
-            crop(acc, i, r0, r1)
+            width = (r1 - r0) * rest
+            band = cols[:, :width]
+            unfolded = band.reshape(c_in, taps, r1 - r0, *out_size[1:])
+            for j, (src, shift) in enumerate(zip(sources, shifts)):
+                window = tuple(slice(s + lo, s + hi) for s, lo, hi in
+                               zip(shift, (r0, *[0] * (len(out_size) - 1)), (r1, *out_size[1:])))
+                np.copyto(unfolded[:, j], src[(i, slice(None), *window)])
+            target = dest[i, :, r0:r1]
+            flat = _blas_rows(target, c_out, width)
+            direct = flat is not None                     # else through a buffer, then copied
+            if not direct:
+                if acc is None:
+                    acc = np.empty((c_out, rows * rest), grid.dtype)
+                flat = acc[:, :width]
+            for g in range(groups):
+                np.matmul(w[g], band[g * cg * taps:(g + 1) * cg * taps], out=flat[g * og:(g + 1) * og])
+            if not direct:
+                np.copyto(target, flat.reshape(target.shape))
 
 
 def conv_forward(call: ConvCall) -> np.ndarray:
