@@ -19,7 +19,7 @@ MiB = 2**20
 
 def main() -> None:
     rng = np.random.default_rng(0)
-    print(f"{"layer":52}{'batch':>6}{'scratch':>10}{'padded in':>11}{'ratio':>7}{'im2col':>9}")
+    print(f"{'layer':52}{'batch':>6}{'scratch':>10}{'padded in':>11}{'ratio':>7}{'im2col':>9}")
     for batch in (1, 8):
         for dtype in (np.float32, np.float64):
             x = rng.standard_normal((batch, 64, 56, 56)).astype(dtype)
