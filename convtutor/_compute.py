@@ -8,8 +8,8 @@ of the same computations are the teaching functions of :mod:`convtutor.conv` and
 No full im2col buffer. The input is zero-padded once (split into its ``s`` phases per dimension
 when the stride is ``s``, so that every tap reads one phase at unit stride). The output is then
 computed a band of output rows at a time: the input cells every kernel tap reads for that band
-are copied side by side into a small buffer (im2col for one band only, at most ``BAND_BYTES``,
-so it stays in the cache), and one matrix product per group, with ``C_in/g * k_h * k_w`` terms,
+are copied side by side into a small buffer (im2col for one band only, at most ``BAND_BYTES``; less,
+down to half that, when 3/4 of a padded image is less, so it stays in the cache), and one matrix product per group, with ``C_in/g * k_h * k_w`` terms,
 writes the band straight into the output::
 
     out[:, rows] = W.reshape(C_out, C_in * K) @ cols          (per group)
@@ -35,7 +35,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ._call import ConvCall
 
-BAND_BYTES = 1 << 19   # the band buffer: about half a MiB, to stay in a core's cache
+BAND_BYTES = 1 << 20   # the band buffer: at most a MiB (and 3/4 of a padded image), to stay in cache
 
 
 def pad(x: np.ndarray, pads) -> np.ndarray:
@@ -113,6 +113,22 @@ class _Grid:
             self._sources[phase] = flat
         return self._sources[phase]
 
+    def image(self, phase, i: int, out: np.ndarray) -> np.ndarray:
+        """Phase ``phase`` of image ``i`` alone, written into ``out`` ``(C, *shape)`` (reused)."""
+        ranges = self._ranges(phase, (0,) * len(self.shape), self.shape)
+        if ranges is None:
+            out[...] = 0
+            return out
+        inside = (slice(None), *ranges[0])
+        np.copyto(out[inside], self.x[(i, slice(None), *ranges[1])])
+        for axis, part in enumerate(ranges[0]):          # zeros only where the input does not reach
+            lead = (slice(None),) * (axis + 1)
+            if part.start > 0:
+                out[lead + (slice(0, part.start),)] = 0
+            if part.stop < out.shape[axis + 1]:
+                out[lead + (slice(part.stop, None),)] = 0
+        return out
+
 
 def _sum_taps(grid: _Grid, per_dim, gemm_weight, channel_weight, groups: int, c_out: int,
               out_size, dest: np.ndarray) -> None:
@@ -140,7 +156,7 @@ def _sum_taps(grid: _Grid, per_dim, gemm_weight, channel_weight, groups: int, c_
     if per_channel:            # multiply-accumulate, one image and one block of channels at a time
         m = c_out // c_in
         length = (out_size[0] - 1) * strides[0] + rest
-        block = max(1, min(c_in, BAND_BYTES // max(1, 2 * m * length * item)))
+        block = max(1, min(c_in, BAND_BYTES // 2 // max(1, 2 * m * length * item)))   # half a MiB
         acc = np.empty((1, block * m, length), grid.dtype)
         tmp = np.empty_like(acc)
         taps = [(grid.source(tuple(p for _, p, _ in combo)), _dot([sh for _, _, sh in combo], strides),
@@ -184,24 +200,28 @@ def _gemm_taps(grid, per_dim, gemm_weight, groups, c_out, out_size, dest) -> Non
     og, cg = c_out // groups, c_in // groups
     w = np.stack([gemm_weight(tuple(t for t, _, _ in combo)) for combo in combos], axis=-1)  # (C_out, C_in/g, T)
     w = np.ascontiguousarray(w.reshape(groups, og, cg * taps))
-    sources = [grid.source(tuple(p for _, p, _ in combo))[..., :grid.size].reshape(n, c_in, *grid.shape)
-               for combo in combos]
+    phases = sorted({tuple(p for _, p, _ in combo) for combo in combos})
+    padded = np.empty((len(phases), c_in, *grid.shape), grid.dtype)      # one image at a time
+    which = [phases.index(tuple(p for _, p, _ in combo)) for combo in combos]
     shifts = [tuple(sh for _, _, sh in combo) for combo in combos]
     rest = math.prod(out_size[1:])
     item = np.dtype(grid.dtype).itemsize
-    rows = max(1, min(out_size[0], BAND_BYTES // max(1, c_in * taps * rest * item)))
+    budget = min(BAND_BYTES, max(BAND_BYTES // 2, 3 * padded[0].nbytes // 4))
+    rows = max(1, min(out_size[0], budget // max(1, c_in * taps * rest * item)))
     cols = np.empty((c_in * taps, rows * rest), grid.dtype)
     acc = None
     for i in range(n):
+        for k, phase in enumerate(phases):
+            grid.image(phase, i, padded[k])
         for r0 in range(0, out_size[0], rows):
             r1 = min(out_size[0], r0 + rows)
             width = (r1 - r0) * rest
             band = cols[:, :width]
             unfolded = band.reshape(c_in, taps, r1 - r0, *out_size[1:])
-            for j, (src, shift) in enumerate(zip(sources, shifts)):
+            for j, (k, shift) in enumerate(zip(which, shifts)):
                 window = tuple(slice(s + lo, s + hi) for s, lo, hi in
                                zip(shift, (r0, *[0] * (len(out_size) - 1)), (r1, *out_size[1:])))
-                np.copyto(unfolded[:, j], src[(i, slice(None), *window)])
+                np.copyto(unfolded[:, j], padded[(k, slice(None), *window)])
             target = dest[i, :, r0:r1]
             flat = _blas_rows(target, c_out, width)
             direct = flat is not None                     # else through a buffer, then copied
