@@ -83,7 +83,7 @@ def measure(threads: int, block_seconds: float = 0.25) -> dict:
           f"cache {roofs['bandwidth_gbps']['cache']:.1f} GB/s", flush=True)
     layers = {}
     for name in timing.LAYERS:
-        measured, layer_stable = timing.measure_layers([name], (1, 8), threads=threads, blocks=3, retries=4,
+        measured, layer_stable = timing.measure_layers([name], (1, 8), threads=threads, blocks=3, retries=6,
                                                       block_seconds=block_seconds)
         layers.update(measured)
         stable.update(layer_stable)

@@ -96,8 +96,11 @@ def thread_limit(threads: int):
 class Timing:
     """The blocks of one callable: the median milliseconds of each block, in the order they ran.
 
-    ``median_ms`` is the median of the block medians; the timing is ``stable`` when the slowest
-    block is at most ``tolerance`` (a fraction) slower than the fastest.
+    The timing rests on the ``agree`` blocks that agree best (all of them when ``agree`` is 0):
+    ``median_ms`` is the median of those blocks, and the timing is ``stable`` when the slowest of
+    them is at most ``tolerance`` (a fraction) slower than the fastest. On a shared machine a
+    block can be slowed by another process, never sped up, so the blocks that agree are the
+    ones nothing disturbed.
     """
 
     name: str
@@ -105,20 +108,32 @@ class Timing:
     calls: int
     block_ms: tuple[float, ...]
     tolerance: float
+    agree: int = 0
+
+    @property
+    def kept(self) -> tuple[float, ...]:
+        """The blocks the timing rests on: the ``agree`` neighbours (in time per call) that differ least."""
+        ordered = sorted(self.block_ms)
+        need = self.agree or len(ordered)
+        if need >= len(ordered):
+            return tuple(ordered)
+        groups = [ordered[i:i + need] for i in range(len(ordered) - need + 1)]
+        return tuple(min(groups, key=lambda g: g[-1] / g[0]))
 
     @property
     def median_ms(self) -> float:
         """The time of one call, in milliseconds."""
-        return statistics.median(self.block_ms)
+        return statistics.median(self.kept)
 
     @property
     def spread(self) -> float:
-        """``max / min - 1`` over the block medians."""
-        return max(self.block_ms) / min(self.block_ms) - 1
+        """``max / min - 1`` over the kept block medians."""
+        kept = self.kept
+        return max(kept) / min(kept) - 1
 
     @property
     def stable(self) -> bool:
-        """Whether the blocks agree within the tolerance."""
+        """Whether the kept blocks agree within the tolerance."""
         return self.spread <= self.tolerance
 
     def __str__(self) -> str:
@@ -160,14 +175,16 @@ def time_blocks(callables, *, threads: int = 2, blocks: int = 2, block_seconds: 
     in each, every callable runs one block: a pause of ``settle`` seconds, so that the threads the
     previous block left spinning go to sleep (measured here: a 2-thread numpy product leaves
     PyTorch's next calls up to 20 times slower for about 50 ms), a warm-up call, then its calls,
-    each timed; the block's value is their median. When a callable's last ``blocks`` blocks differ by more than
-    ``tolerance``, another round is run, at most ``retries`` times; a timing that is still
-    unstable says so (:attr:`Timing.stable`) and must not be reported.
+    each timed; the block's value is their median. When no ``blocks`` of a callable's blocks agree
+    within ``tolerance``, that callable runs another block, in another round, at most
+    ``retries`` rounds; its time is the median of the ``blocks`` blocks that agree best
+    (:attr:`Timing.kept`). A timing that is still unstable says so (:attr:`Timing.stable`) and
+    must not be reported.
 
     Parameters:
         callables: a mapping of names to functions without arguments.
         threads: threads numpy's BLAS and PyTorch may use (:func:`thread_limit`).
-        blocks: blocks kept per callable (at least 2, so that they can be compared).
+        blocks: blocks that must agree per callable (at least 2, so that they can be compared).
         block_seconds: the time a block should take.
         min_calls, max_calls: bounds on the calls per block.
         tolerance: how much two blocks may differ (0.15: 15%).
@@ -180,7 +197,7 @@ def time_blocks(callables, *, threads: int = 2, blocks: int = 2, block_seconds: 
     Example:
         >>> work = {"sum": lambda: sum(range(1000))}
         >>> result = time_blocks(work, threads=1, block_seconds=0.01, settle=0)
-        >>> result["sum"].calls >= 3, len(result["sum"].block_ms)
+        >>> result["sum"].calls >= 3, len(result["sum"].kept)
         (True, 2)
     """
     fns = _callables(callables)
@@ -203,12 +220,13 @@ def time_blocks(callables, *, threads: int = 2, blocks: int = 2, block_seconds: 
             for name, fn in fns.items():
                 runs[name].append(_block(fn, calls[name], settle))
         for _ in range(retries):
-            spread = [max(r[-blocks:]) / min(r[-blocks:]) - 1 for r in runs.values()]
-            if max(spread) <= tolerance:
+            unstable = [name for name in fns
+                        if not Timing(name, threads, calls[name], tuple(runs[name]), tolerance, blocks).stable]
+            if not unstable:
                 break
-            for name, fn in fns.items():
-                runs[name].append(_block(fn, calls[name], settle))
-    return {name: Timing(name, threads, calls[name], tuple(runs[name][-blocks:]), tolerance) for name in fns}
+            for name in unstable:
+                runs[name].append(_block(fns[name], calls[name], settle))
+    return {name: Timing(name, threads, calls[name], tuple(runs[name]), tolerance, blocks) for name in fns}
 
 
 def time_interleaved(callables, *, threads: int = 2, calls: int = 20) -> dict[str, float]:

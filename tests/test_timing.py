@@ -290,3 +290,32 @@ def test_check_run_rejects_layers_that_all_take_the_same_time():
     quiet = {"layers": {"standard 3x3": {"macs": 115605504, "torch_ms": {"1": 0.7, "8": 5.6}},
                         "depthwise 3x3": {"macs": 1806336, "torch_ms": {"1": 0.1, "8": 0.6}}}}
     assert timing.check_run(quiet).reportable
+
+
+def test_a_timing_rests_on_the_blocks_that_agree_best():
+    # one block slowed by a neighbour: the other two agree and carry the timing
+    t = timing.Timing("x", 2, 10, (1.0, 5.0, 1.1), 0.15, agree=2)
+    assert t.kept == (1.0, 1.1) and t.stable
+    assert abs(t.median_ms - 1.05) < 1e-12
+    # all three must agree: they do not
+    every = timing.Timing("x", 2, 10, (1.0, 5.0, 1.1), 0.15)
+    assert every.kept == (1.0, 1.1, 5.0) and not every.stable and every.median_ms == 1.1
+    # no two agree within 15%
+    assert not timing.Timing("x", 2, 10, (1.0, 1.2, 1.44), 0.15, agree=2).stable
+
+
+def test_only_the_unstable_callable_runs_extra_blocks():
+    state = {"calm": 0, "noisy": 0}
+
+    def calm():
+        state["calm"] += 1
+        time.sleep(0.001)
+
+    def noisy():
+        state["noisy"] += 1
+        time.sleep(0.0005 * (1 + state["noisy"] // 4))   # every block slower than the last
+
+    result = timing.time_blocks({"calm": calm, "noisy": noisy}, threads=1, block_seconds=0.0,
+                                min_calls=3, max_calls=3, retries=2, settle=0)
+    assert result["calm"].stable and len(result["calm"].block_ms) == 2
+    assert not result["noisy"].stable and len(result["noisy"].block_ms) == 4
