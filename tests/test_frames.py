@@ -1,5 +1,8 @@
 """The pictures: the frame model against the geometry and the real convolution, the rendered
-frames (deterministic, one per position), the HTML player (offline, small) and GIF export."""
+frames (deterministic, one per position), GIF export and the matplotlib drawing.
+
+(The book's animations are the browser engine's players, tested in test_explorer.py and
+test_browser_explorer.py; matplotlib keeps static pictures and file export.)"""
 
 import subprocess
 import sys
@@ -13,7 +16,7 @@ import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
 import convtutor as ct  # noqa: E402
-from convtutor import animation as an  # noqa: E402
+from convtutor import drawing, export  # noqa: E402
 from convtutor import frames as fr  # noqa: E402
 from convtutor.geometry import conv_geometry, transposed_geometry  # noqa: E402
 
@@ -121,47 +124,25 @@ def test_scatter_partial_sums_with_cropping():
     np.testing.assert_array_equal(shown, out)
 
 
-def test_animation_frames_are_deterministic_and_one_per_position():
+def test_exported_frames_are_deterministic_and_one_per_position():
     geom = conv_geometry((5, 5), 3, stride=2, padding=1)
-    a1, a2 = an.animate(geom, numbers=True), an.animate(geom, numbers=True)
-    f1, f2 = an.frames_png(a1), an.frames_png(a2)
+    f1, f2 = export.frames_png(geom, numbers=True), export.frames_png(geom, numbers=True)
     assert len(f1) == len(list(geom.positions())) == 9
     assert f1 == f2
     assert len(set(f1)) == len(f1)  # every frame is different
     assert all(f.startswith(b"\x89PNG") for f in f1)
-    scatter = an.animate_scatter(transposed_geometry((2, 2), 3, stride=2))
-    assert len(an.frames_png(scatter)) == 4
-
-
-def test_html_player_is_offline_small_and_stable():
-    geom = conv_geometry((5, 5), 3, stride=2)
-    html = an.to_html(an.animate(geom, numbers=True))
-    assert "http" not in html and "<link" not in html and 'class="fa' not in html
-    assert html.count("data:image/png;base64,") == 4
-    assert len(html.encode()) < 60_000
-    assert html == an.to_html(an.animate(geom, numbers=True))  # same bytes on every run
-    big = an.to_html(an.animate(transposed_geometry((2, 2), 3, stride=2), numbers=True))
-    assert big.count("data:image/png;base64,") == 25
-    assert len(big.encode()) < 250_000
-    assert "http" not in big
-    with pytest.raises(ValueError, match="default_mode"):
-        an.to_html(an.animate(geom), default_mode="bounce")
-
-
-def test_show_returns_html():
-    obj = an.show(conv_geometry(5, 3, stride=2), view="scatter")
-    assert "frames[1]" in obj.data and "frames[4]" in obj.data  # 5 input cells
+    assert len(export.frames_png(transposed_geometry((2, 2), 3, stride=2), view="scatter")) == 4
 
 
 def test_save_gif(tmp_path):
     from PIL import Image
 
     path = tmp_path / "conv.gif"
-    an.save_gif(conv_geometry((5, 5), 3, stride=2), path, numbers=True)
+    export.save_gif(conv_geometry((5, 5), 3, stride=2), path, numbers=True)
     with Image.open(path) as img:
         assert img.n_frames == 4
     with pytest.raises(ValueError, match="gif"):
-        an.save_gif(conv_geometry((5, 5), 3), tmp_path / "x.png")
+        export.save_gif(conv_geometry((5, 5), 3), tmp_path / "x.png")
 
 
 def test_draw_on_a_given_axes_and_alone():
@@ -169,8 +150,8 @@ def test_draw_on_a_given_axes_and_alone():
 
     fig = Figure()
     ax = fig.add_subplot()
-    assert an.draw(conv_geometry((5, 5), 3), (1, 1), ax=ax) is fig
-    fig2 = an.draw_scatter(transposed_geometry((2, 2), 3, stride=2), (0, 1), numbers=True)
+    assert drawing.draw(conv_geometry((5, 5), 3), (1, 1), ax=ax) is fig
+    fig2 = drawing.draw_scatter(transposed_geometry((2, 2), 3, stride=2), (0, 1), numbers=True)
     w, h = fig2.get_size_inches()
     assert 3 < w < 8 and 2 < h < 6
 
@@ -186,8 +167,7 @@ def test_draw_on_a_given_axes_and_alone():
          "values"),
         (lambda: fr.frame_model(conv_geometry((5, 5), 3), kernel=np.ones(3), numbers=True), ValueError,
          "kernel"),
-        (lambda: an.animate(conv_geometry((5, 5), 3), interval=0), ValueError, "interval"),
-        (lambda: an.frames_png(object()), TypeError, "anim"),
+        (lambda: export.frames_png(object()), TypeError, "geometry"),
     ],
 )
 def test_bad_arguments(call, exc, words):
@@ -196,7 +176,7 @@ def test_bad_arguments(call, exc, words):
 
 
 def test_importing_the_package_does_not_import_matplotlib():
-    code = ("import sys, convtutor, convtutor.geometry, convtutor.animation, convtutor.widgets; "
+    code = ("import sys, convtutor, convtutor.geometry, convtutor.frames, convtutor.widgets; "
             "print(any(m.split('.')[0] in ('matplotlib', 'ipywidgets') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
