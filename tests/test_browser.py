@@ -7,16 +7,20 @@ there, so new chapters are covered without touching this file) is served by a lo
 * make no request to another host (every request is recorded; others are aborted and fail),
 * log no console error and no page error, in either theme, and have no failed request or HTTP
   error (404...),
-* weigh at most ``FIRST_VISIT_BUDGET`` (2 MB) with everything, as on a first visit with an empty
-  cache; its own weight (everything it loads except the files every page shares, which the
-  browser caches: ``_static/`` and the search index) is measured and reported against
-  ``OWN_BUDGET`` (300 KB),
+* weigh at most ``OWN_BUDGET`` (300 KB) of its own (everything it loads except the files every
+  page shares, which the browser caches: ``_static/`` and the search index) and at most
+  ``FIRST_VISIT_BUDGET`` (2 MB) with everything, as on a first visit with an empty cache,
 * show its math rendered by KaTeX (in the browser, from the book's own files) at a legible size,
   and every icon drawn with the theme's Font Awesome font,
 * carry no ipywidgets state (the book loads no widget manager: see book/_ext/convtutor_build.py).
 
 The weights of every page are printed as a table at the end of the run (``pytest -s``) and
 written to ``_build/page-weights/``.
+
+Every page must also fit its columns (``test_page_fits``): at a 1280-px window no code block or
+output scrolls sideways; at a 390-px phone viewport no explorer and no figure is clipped or
+wider than the screen; and no animation is a player of raster frames (the book's animations
+are the explorer's SVG player). The counts of every page are printed as a table too.
 
 Every kernel-free explorer (``[data-convtutor-explorer]``) is driven through random slider
 settings and must agree with ``convtutor``'s arithmetic and geometry; its play and step buttons
@@ -68,6 +72,15 @@ SHARED_FILES = ("searchindex.js",)
 WEIGHTS = ROOT / "_build" / "page-weights"
 MODES = ("light", "dark")
 MIN_LABEL_PX = 9  # smallest legible text at 100 % zoom (KaTeX here; the explorers have their own test)
+# Layout (test_page_fits). Selectors of markup other modules own: change them with it.
+DESKTOP_WIDTH = 1280
+PHONE = {"width": 390, "height": 844}  # a phone's CSS viewport
+CODE_BLOCKS = "div.highlight pre"  # cell inputs, code blocks, docstring examples (outputs excluded below)
+OUTPUT_BOXES = ".cell_output"  # one box per cell's outputs (its .output children, pre, tables...)
+EXPLORER_ROOTS = "[data-convtutor-explorer]"
+FIGURES = "img, svg"  # outermost ones, in the article, outside explorers, math and buttons
+RASTER_PLAYERS = 'img[id^="_anim_img"]'  # matplotlib's jshtml animation players
+LAYOUT = ROOT / "_build" / "page-layout"
 SETTINGS_PER_EXPLORER = 20
 SKIP_PAGES = {"genindex.html", "search.html"}
 IN_CI = bool(os.environ.get("CI"))
@@ -328,6 +341,10 @@ def test_page_is_offline_light_and_clean(visit, page, mode):
         problems.append(f"the page shows the {theme!r} theme, not {mode!r}")
     if mode == "light":  # the weights do not depend on the theme: measured once
         _record_weight(v, page)
+        own = sorted(((u, n) for u, n in v.sizes.items() if not v.shared(u)), key=lambda kv: -kv[1])
+        if v.own > OWN_BUDGET:
+            problems.append(f"its own files weigh {v.own:,} bytes (budget {OWN_BUDGET:,}): "
+                            + ", ".join(f"{urlsplit(u).path} {n:,}" for u, n in own[:6]))
         if v.weight > FIRST_VISIT_BUDGET:
             kinds = Counter()
             for url, n in v.sizes.items():
@@ -466,6 +483,136 @@ def test_no_page_carries_widget_state():
     marker = 'type="application/vnd.jupyter.widget-state+json"'
     carrying = [p for p in _pages() if marker in (HTML / p).read_text(encoding="utf-8", errors="replace")]
     assert not carrying, f"pages with ipywidgets state: {carrying}"
+
+
+# ------------------------------------------------------------------ layout
+
+
+# What scrolls sideways at the desktop width. Closed <details> (exercise solutions) are opened
+# first: what a reader opens must fit too.
+WIDE_AT_DESKTOP = """([code, outputs]) => {
+    document.querySelectorAll('details').forEach(d => { d.open = true; });
+    const wide = e => e.getClientRects().length > 0 && e.scrollWidth > e.clientWidth + 1;
+    const blocks = [...document.querySelectorAll(code)].filter(e => !e.closest(outputs));
+    const wideBlocks = blocks.filter(wide);
+    const boxes = [...document.querySelectorAll(outputs)];
+    const wideBoxes = boxes.filter(box => [box, ...box.querySelectorAll('.output, pre, table, div')]
+        .some(wide));
+    const describe = e => (e.textContent || '').trim().split('\\n')[0].slice(0, 60)
+        + ` (${e.scrollWidth}px in ${e.clientWidth}px)`;
+    return {code: blocks.length, codeWide: wideBlocks.length, outputs: boxes.length,
+            outputsWide: wideBoxes.length, examples: wideBlocks.slice(0, 3).map(describe)};
+}"""
+
+# What does not fit a phone: explorers and figures clipped (by the viewport or by an ancestor
+# that hides or scrolls its overflow) or wider than the viewport; raster animation frames.
+CLIPPED_ON_PHONE = """([explorers, figures, players]) => {
+    document.querySelectorAll('details').forEach(d => { d.open = true; });
+    const vw = document.documentElement.clientWidth;
+    const clipped = e => {
+        const r = e.getBoundingClientRect();
+        if (r.width === 0 && r.height === 0) return false;  // not shown
+        if (r.width > vw + 1 || r.left < -1 || r.right > vw + 1) return true;
+        if (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible') return true;
+        for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+            const style = getComputedStyle(a);
+            if (style.overflowX === 'visible') continue;
+            const box = a.getBoundingClientRect();
+            const inner = box.left + a.clientLeft + a.clientWidth;
+            if (r.left < box.left + a.clientLeft - 1 || r.right > inner + 1) return true;
+        }
+        return false;
+    };
+    const article = document.querySelector('article') || document.body;
+    const roots = [...article.querySelectorAll(explorers)];
+    const figs = [...article.querySelectorAll(figures)].filter(e =>
+        !e.closest(explorers) && !e.closest('.katex, button, a.headerlink')
+        && !(e.tagName.toLowerCase() === 'svg' && e.parentElement.closest('svg')));
+    const frames = [...document.querySelectorAll('script')]
+        .map(s => (s.textContent.match(/data:image\\/(png|jpeg|gif|webp)/g) || []).length)
+        .reduce((a, b) => a + b, 0);
+    const name = e => (e.getAttribute('alt') || e.getAttribute('data-convtutor-explorer')
+        || e.tagName.toLowerCase()) + ` ${Math.round(e.getBoundingClientRect().width)}px`;
+    const clippedRoots = roots.filter(clipped), clippedFigs = figs.filter(clipped);
+    return {explorers: roots.length, explorersClipped: clippedRoots.length,
+            figures: figs.length, figuresClipped: clippedFigs.length,
+            players: document.querySelectorAll(players).length, frames,
+            pageWider: document.documentElement.scrollWidth > vw + 1,
+            examples: clippedRoots.concat(clippedFigs).slice(0, 4).map(name)};
+}"""
+
+
+def _record_layout(page: str, row: dict) -> None:
+    LAYOUT.mkdir(parents=True, exist_ok=True)
+    (LAYOUT / f"{page.replace('/', '__')}.json").write_text(json.dumps({"page": page, **row}) + "\n",
+                                                            encoding="utf-8")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def layout_table():
+    """At the end of the module, print the layout counts of every page checked (pytest -s)."""
+    start = time.time() - 1
+    yield
+    files = sorted(LAYOUT.glob("*.json")) if LAYOUT.is_dir() else []
+    rows = [json.loads(f.read_text(encoding="utf-8")) for f in files if f.stat().st_mtime >= start]
+    if not rows:
+        return
+    width = max(len(r["page"]) for r in rows)
+    lines = [f"\nLayout (target 0 in every column but the totals; at {DESKTOP_WIDTH} px: code blocks and "
+             f"output boxes that scroll sideways; at {PHONE['width']} px: explorers and figures clipped "
+             "or too wide; raster animation players and frames):",
+             f"  {'page':<{width}}  {'code wide':>12}  {'outputs wide':>12}  {'explorers':>10}  "
+             f"{'figures':>10}  {'players':>7}  {'frames':>6}  page wider at {PHONE['width']}"]
+    for r in rows:
+        lines.append(f"  {r['page']:<{width}}  {r['codeWide']:>5} / {r['code']:<4}  "
+                     f"{r['outputsWide']:>5} / {r['outputs']:<4}  {r['explorersClipped']:>3} / {r['explorers']:<4}  "
+                     f"{r['figuresClipped']:>3} / {r['figures']:<4}  {r['players']:>7}  {r['frames']:>6}  "
+                     f"{'yes' if r['pageWider'] else 'no'}")
+    print("\n".join(lines))
+
+
+@pytest.mark.parametrize("page", _params(_pages()))
+def test_page_fits(visit, page):
+    """Nothing scrolls sideways at the desktop width, nothing is clipped on a phone, and no
+    animation is made of raster frames."""
+    _need_build(page)
+    v = visit(page, width=DESKTOP_WIDTH)
+    desktop = v.page.evaluate(WIDE_AT_DESKTOP, [CODE_BLOCKS, OUTPUT_BOXES])
+    v.page.set_viewport_size(PHONE)
+    v.page.wait_for_timeout(300)  # the layout and the explorers' resize handlers
+    phone = v.page.evaluate(CLIPPED_ON_PHONE, [EXPLORER_ROOTS, FIGURES, RASTER_PLAYERS])
+    # on the phone: the first screen, and the first explorer (where clipping shows)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    v.page.screenshot(path=str(SCREENSHOTS / _screenshot_name(page, f"-{PHONE['width']}")), type="jpeg",
+                      quality=70)
+    if phone["explorers"]:
+        v.page.locator(EXPLORER_ROOTS).first.screenshot(
+            path=str(SCREENSHOTS / _screenshot_name(page, f"-{PHONE['width']}-explorer")), type="jpeg", quality=70)
+    row = {k: desktop[k] for k in ("code", "codeWide", "outputs", "outputsWide")}
+    row.update({k: phone[k] for k in ("explorers", "explorersClipped", "figures", "figuresClipped", "players",
+                                      "frames", "pageWider")})
+    _record_layout(page, row)
+
+    problems = []
+    if desktop["codeWide"]:
+        problems.append(f"{desktop['codeWide']} of {desktop['code']} code blocks scroll sideways at "
+                        f"{DESKTOP_WIDTH} px, e.g. {desktop['examples']}")
+    if desktop["outputsWide"]:
+        problems.append(f"{desktop['outputsWide']} of {desktop['outputs']} outputs scroll sideways at "
+                        f"{DESKTOP_WIDTH} px")
+    if phone["explorersClipped"]:
+        problems.append(f"{phone['explorersClipped']} of {phone['explorers']} explorers clipped or too wide "
+                        f"at {PHONE['width']} px")
+    if phone["figuresClipped"]:
+        problems.append(f"{phone['figuresClipped']} of {phone['figures']} figures clipped or too wide at "
+                        f"{PHONE['width']} px")
+    if phone["examples"]:
+        problems.append(f"for example: {phone['examples']}")
+    if phone["players"] or phone["frames"]:
+        problems.append(f"{phone['players']} raster animation players, {phone['frames']} raster frames "
+                        "(the book's animations are the explorer's SVG player)")
+    assert not v.errors, f"{page}: {v.errors}"
+    assert not problems, f"{page}:\n  " + "\n  ".join(problems)
 
 
 # ------------------------------------------------------------------ explorers
