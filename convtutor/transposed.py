@@ -102,7 +102,8 @@ conv_transpose1d.__doc__ = """1-D transposed convolution, like ``torch.nn.functi
 
     Example:
         >>> import numpy as np
-        >>> conv_transpose1d(np.ones((1, 2, 2)), np.ones((2, 3, 3)), stride=2).shape
+        >>> x, w = np.ones((1, 2, 2)), np.ones((2, 3, 3))
+        >>> conv_transpose1d(x, w, stride=2).shape
         (1, 3, 5)
     """.format(**_NOTES)
 
@@ -424,7 +425,8 @@ def conv_transpose_subpixel(input, weight, stride, padding=0):
         >>> import numpy as np
         >>> x, w = np.ones((1, 3, 4, 4)), np.ones((3, 2, 4, 4))
         >>> sub = conv_transpose_subpixel(x, w, 2, 1)
-        >>> bool(np.allclose(sub, conv_transpose2d(x, w, stride=2, padding=1)))
+        >>> direct = conv_transpose2d(x, w, stride=2, padding=1)
+        >>> bool(np.allclose(sub, direct))
         True
     """
     w_sub, pads, trim = subpixel_weight(weight, stride, padding)

@@ -452,7 +452,7 @@ def test_copy_buttons_copy_code_without_prompts(visit):
     """sphinx_copybutton: a button on every code cell and code block, none on outputs; a docstring
     example is copied without its >>> and ... prompts, ready to paste."""
     pages = [p for p in _pages() if p.startswith("book/0")]
-    if not pages or "book/api.html" not in _pages():
+    if not pages or "book/api_convolution.html" not in _pages():
         _unavailable(f"no chapters in {HTML}: build the book first (make build)")
     v = visit(pages[0])
     counts = v.page.evaluate("""() => ({
@@ -461,7 +461,7 @@ def test_copy_buttons_copy_code_without_prompts(visit):
         outputButtons: document.querySelectorAll('.cell_output button.copybtn').length})""")
     assert counts["inputs"] and counts["inputButtons"] == counts["inputs"], counts
     assert counts["outputButtons"] == 0, counts
-    api = visit("book/api.html")
+    api = visit("book/api_convolution.html")
     api.context.grant_permissions(["clipboard-read", "clipboard-write"])
     block = api.page.locator("div.doctest div.highlight").first
     expected = block.evaluate("""b => b.querySelector('pre').innerText.split('\\n')
@@ -792,46 +792,46 @@ def _check_explorers(v: Visit, page: str) -> int:
 
 
 def _check_animations(v: Visit, page: str) -> int:
-    """Every matplotlib (jshtml) animation of the page shows a frame; stepping and playing change it."""
-    animations = v.page.locator("div.animation")
+    """Every animation of the page (a player of the explorer engine) started, has two frames or
+    more, and its step, back and play buttons move the highlighted cell."""
+    players = v.page.locator("[data-convtutor-player]")
 
-    def state(anim):
-        return anim.locator("img").first.evaluate("""img => {
-            const player = window['anim' + img.id.replace('_anim_img', '')];
-            return {src: img.src, ready: !!player, playing: !!(player && player.timer)};
-        }""")
+    def current(root):
+        return root.evaluate("""r => { const c = r.querySelector('rect[data-current="1"]');
+            return c ? (c.dataset.out || c.dataset.in) : null; }""")
 
-    for index in range(animations.count()):
-        anim = animations.nth(index)
-        where = f"{page}, animation {index}"
-        frames = int(anim.locator("input.anim-slider").get_attribute("max")) + 1
+    for index in range(players.count()):
+        root = players.nth(index)
+        where = f"{page}, animation {index} ({root.get_attribute('data-convtutor-player')})"
+        assert root.get_attribute("data-ready") == "true", f"{where}: the script did not start"
+        frames = int(root.locator("input[data-role=scrub]").get_attribute("max")) + 1
         assert frames >= 2, f"{where}: {frames} frame"
-        first = state(anim)
-        assert first["ready"] and first["src"].startswith("data:image/"), f"{where}: no frame shown"
-        anim.locator('button[title="Next frame"]').dispatch_event("click")
-        second = state(anim)
-        assert second["src"] != first["src"], f"{where}: the next frame button did not change the picture"
-        for _ in range(4):  # 0.7**4: a 1.2 s interval becomes 0.3 s
-            anim.locator('button[title="Increase speed"]').dispatch_event("click")
-        anim.locator('button[title="Play"]').dispatch_event("click")
+        first = current(root)
+        assert first is not None, f"{where}: no current cell drawn"
+        root.locator("[data-action=step]").dispatch_event("click")
+        second = current(root)
+        assert second != first, f"{where}: the step button did not move the current cell"
+        root.locator("[data-action=back]").dispatch_event("click")
+        assert current(root) == first, f"{where}: back did not return to the first frame"
+        root.locator("[data-action=play]").dispatch_event("click")
+        assert root.get_attribute("data-playing") == "true", f"{where}: play did not start"
         deadline = time.monotonic() + 5
-        while state(anim)["src"] == second["src"] and time.monotonic() < deadline:
+        while current(root) == first and time.monotonic() < deadline:
             v.page.wait_for_timeout(25)
-        now = state(anim)
-        assert now["playing"] and now["src"] != second["src"], f"{where}: play did not change the picture"
-        anim.locator('button[title="Pause"]').dispatch_event("click")
-        assert not state(anim)["playing"], f"{where}: pause did not stop the animation"
-    return animations.count()
+        assert current(root) != first, f"{where}: playing did not move the current cell"
+        root.locator("[data-action=play]").dispatch_event("click")
+        assert root.get_attribute("data-playing") == "false", f"{where}: the second press did not pause"
+    return players.count()
 
 
 # as elements (a docstring that shows the markup, as in the API page, has it escaped: &lt;div)
-INTERACTIVE = ("<div data-convtutor-explorer=", '<div class="animation"')
+INTERACTIVE = ("<div data-convtutor-explorer=", "<div data-convtutor-player=")
 
 
 @pytest.mark.parametrize("page", _params(sorted({p for m in INTERACTIVE for p in _pages_containing(m)})))
 def test_explorers_and_animations_work(visit, page):
     """The kernel-free explorers agree with the package and their buttons move the picture; the
-    matplotlib animations step and play; no error meanwhile."""
+    animations (players) step, go back and play; no error meanwhile."""
     _need_build(page)
     v = visit(page, settle=False)
     explorers = _check_explorers(v, page)

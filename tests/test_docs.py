@@ -3,7 +3,6 @@ book's column, so that nothing scrolls sideways (the browser test measures the b
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import convtutor
@@ -34,12 +33,26 @@ def code_lines(doc: str):
 
 
 def docstrings(path: Path):
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)):
-            doc = ast.get_docstring(node, clean=True)
-            if doc:
-                yield getattr(node, "name", path.stem), doc
+    """Every docstring of a module as Python sees it once imported (so that the ones built with
+    ``.format``, as the conv functions' are, count too): the module's, then its functions',
+    classes' and their methods'."""
+    import importlib
+    import inspect
+
+    module = importlib.import_module(f"convtutor.{path.stem}")
+    if module.__doc__:
+        yield path.stem, inspect.cleandoc(module.__doc__)
+    for name, obj in vars(module).items():
+        if getattr(obj, "__module__", None) != module.__name__:
+            continue
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            if obj.__doc__:
+                yield name, inspect.cleandoc(obj.__doc__)
+        if inspect.isclass(obj):
+            for attr, member in vars(obj).items():
+                doc = getattr(member, "__doc__", None)
+                if (inspect.isfunction(member) or isinstance(member, property)) and doc:
+                    yield f"{name}.{attr}", inspect.cleandoc(doc)
 
 
 def test_docstring_code_fits_the_column():

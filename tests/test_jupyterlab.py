@@ -61,6 +61,7 @@ RUN_ALL_S = 300  # a chapter's cells, all of them (about 10-30 s each on 2 busy 
 IPYWIDGET_BOX = ".jp-OutputArea-output .widget-vbox"
 IPYWIDGET_SLIDER_HANDLE = ".widget-slider .noUi-handle"
 IPYWIDGET_PICTURE = "img.widget-image, .widget-output img"   # Image widgets (convtutor.widgets)
+IPYWIDGET_MESSAGE = ".widget-html"   # the explorer's message (an HTML widget: sizes, or the error)
 # the kernel-free explorer (convtutor.explorer): its root, its sliders, its output-size readout
 EXPLORER_ROOT = "[data-convtutor-explorer]"
 EXPLORER_SLIDER = "input[type=range][data-param]"
@@ -300,11 +301,14 @@ def _move_ipywidget(page, panel) -> bool | None:
     box = panel.locator("[data-convtutor-test=ipywidget]")
     box.scroll_into_view_if_needed()
 
-    def shown() -> tuple:  # the picture and the text of the box, read at once (they are redrawn)
-        return tuple(box.evaluate("""(box, picture) => {
-            const img = box.querySelector(picture);
-            return [img ? img.src : null, box.innerText];
-        }""", IPYWIDGET_PICTURE))
+    def shown() -> tuple:  # the picture and the explorer's message, read at once (they are redrawn;
+        # the sliders' own readouts are left out: they change before the kernel has answered)
+        return tuple(box.evaluate("""(box, [picture, message]) => {
+            // every picture of the box: the first is often the unchanged input photograph
+            const srcs = [...box.querySelectorAll(picture)].map(img => img.src).join(" ");
+            const texts = [...box.querySelectorAll(message)].map(m => m.innerText).join("\\n");
+            return [srcs || null, texts];
+        }""", [IPYWIDGET_PICTURE, IPYWIDGET_MESSAGE]))
 
     def changed(before: tuple) -> tuple | None:
         """Wait for the kernel's answer to a move: the picture or the text changes."""
