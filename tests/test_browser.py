@@ -793,7 +793,7 @@ def _check_explorers(v: Visit, page: str) -> int:
 
 def _check_animations(v: Visit, page: str) -> int:
     """Every animation of the page (a player of the explorer engine) started, has two frames or
-    more, and its step, back and play buttons move the highlighted cell."""
+    more, and its step and back buttons move the highlighted cell; the first also plays."""
     players = v.page.locator("[data-convtutor-player]")
 
     def current(root):
@@ -813,6 +813,8 @@ def _check_animations(v: Visit, page: str) -> int:
         assert second != first, f"{where}: the step button did not move the current cell"
         root.locator("[data-action=back]").dispatch_event("click")
         assert current(root) == first, f"{where}: back did not return to the first frame"
+        if index:   # playing (a timer: most of this check's time) once a page; the engine's own
+            continue  # test (test_browser_explorer.py) plays every kind of player
         root.locator("[data-action=play]").dispatch_event("click")
         assert root.get_attribute("data-playing") == "true", f"{where}: play did not start"
         deadline = time.monotonic() + 5

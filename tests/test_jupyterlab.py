@@ -312,7 +312,7 @@ def _move_ipywidget(page, panel) -> bool | None:
 
     def changed(before: tuple) -> tuple | None:
         """Wait for the kernel's answer to a move: the picture or the text changes."""
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 8   # the kernel answers a move in well under a second
         while time.monotonic() < deadline:
             now = shown()
             if now != before:
