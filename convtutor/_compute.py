@@ -237,11 +237,15 @@ def conv_forward(call: ConvCall) -> np.ndarray:
     return call.finish(out)
 
 
+def _canvas_size(sh) -> tuple[int, ...]:
+    """A transposed convolution's uncropped output size (reaching far enough for output_padding)."""
+    return tuple(max(f, b + o) for f, (b, _), o in zip(sh.full_size, sh.padding, sh.output_size))
+
+
 def canvas(call: ConvCall) -> np.ndarray:
-    """Zeros for a transposed convolution's uncropped output (reaching far enough for output_padding)."""
+    """Zeros for a transposed convolution's uncropped output, every image."""
     sh = call.shape
-    size = tuple(max(f, b + o) for f, (b, _), o in zip(sh.full_size, sh.padding, sh.output_size))
-    return np.zeros((call.input.shape[0], sh.out_channels, *size), dtype=call.weight.dtype)
+    return np.zeros((call.input.shape[0], sh.out_channels, *_canvas_size(sh)), dtype=call.weight.dtype)
 
 
 def crop(call: ConvCall, full: np.ndarray) -> np.ndarray:
@@ -256,8 +260,8 @@ def conv_transpose_forward(call: ConvCall) -> np.ndarray:
     share is then added onto the canvas at its offset, one strided slice per tap (col2im).
 
     Input cell ``i`` reaches canvas cell ``i*s + t*d`` through tap ``t``, so the products of tap
-    ``t`` land on the slice that starts at ``t*d`` with step ``s``. The canvas is cropped by
-    ``p_before`` at the end (:func:`crop`).
+    ``t`` land on the slice that starts at ``t*d`` with step ``s``. Each image's canvas is
+    cropped by the padding into the output.
     """
     sh, x, w = call.shape, call.input, call.weight
     n, c_in = x.shape[:2]
@@ -266,13 +270,17 @@ def conv_transpose_forward(call: ConvCall) -> np.ndarray:
     taps = math.prod(k)
     # (g, C_out/g * K, C_in/g): row (o, t) of group g holds the weights from its input channels
     wmat = np.ascontiguousarray(np.swapaxes(w.reshape(g, cig, cog * taps), 1, 2))
-    full = canvas(call)
-    cols = np.empty((g, cog * taps, math.prod(i_size)), full.dtype)
+    sheet = np.empty((sh.out_channels, *_canvas_size(sh)), w.dtype)     # one image's canvas, reused
+    keep = tuple(slice(bb, bb + o) for (bb, _), o in zip(sh.padding, sh.output_size))
+    out = np.empty((n, sh.out_channels, *sh.output_size), w.dtype)
+    cols = np.empty((g, cog * taps, math.prod(i_size)), w.dtype)
     for b in range(n):
         np.matmul(wmat, x[b].reshape(g, cig, -1), out=cols)
         spread = cols.reshape(sh.out_channels, *k, *i_size)
+        sheet[...] = 0
         for t in itertools.product(*(range(kk) for kk in k)):
             where = tuple(slice(tt * dd, tt * dd + (ii - 1) * ss + 1, ss)
                           for tt, dd, ii, ss in zip(t, d, i_size, s))
-            full[(b, slice(None), *where)] += spread[(slice(None), *t)]
-    return crop(call, full)
+            sheet[(slice(None), *where)] += spread[(slice(None), *t)]
+        np.copyto(out[b], sheet[(slice(None), *keep)])       # cropped by the padding
+    return call.finish(out)
