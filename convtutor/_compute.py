@@ -111,10 +111,8 @@ class _Grid:
         """The whole phase as a flat zero-padded copy (built once)."""
         if phase not in self._sources:
             flat = np.zeros((self.n, self.c, self.size + self.tail), self.dtype)
-            ranges = self._ranges(phase, (0,) * len(self.shape), self.shape)
-            if ranges is not None:
-                view = flat[..., : self.size].reshape(self.n, self.c, *self.shape)
-                view[(slice(None), slice(None), *ranges[0])] = self.x[(slice(None), slice(None), *ranges[1])]
+            for i in range(self.n):
+                self.image(phase, i, flat[i, :, : self.size].reshape(self.c, *self.shape))
             self._sources[phase] = flat
         return self._sources[phase]
 

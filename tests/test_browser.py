@@ -273,14 +273,19 @@ def _record_weight(v: Visit, page: str) -> None:
     (WEIGHTS / f"{page.replace('/', '__')}.json").write_text(json.dumps(row) + "\n", encoding="utf-8")
 
 
+def _rows_since(folder: Path, start: float) -> list[dict]:
+    """The rows (one JSON file a page) written into ``folder`` since ``start``: this worker's."""
+    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    return [json.loads(f.read_text(encoding="utf-8")) for f in files if f.stat().st_mtime >= start]
+
+
 @pytest.fixture(scope="module", autouse=True)
 def weight_table():
     """At the end of the module, print the weights of every page measured (pytest -s shows it);
     with pytest-xdist, each worker prints the rows written since it started."""
     start = time.time() - 1
     yield
-    files = sorted(WEIGHTS.glob("*.json")) if WEIGHTS.is_dir() else []
-    rows = [json.loads(f.read_text(encoding="utf-8")) for f in files if f.stat().st_mtime >= start]
+    rows = _rows_since(WEIGHTS, start)
     if not rows:
         return
     width = max(len(r["page"]) for r in rows)
@@ -553,8 +558,7 @@ def layout_table():
     """At the end of the module, print the layout counts of every page checked (pytest -s)."""
     start = time.time() - 1
     yield
-    files = sorted(LAYOUT.glob("*.json")) if LAYOUT.is_dir() else []
-    rows = [json.loads(f.read_text(encoding="utf-8")) for f in files if f.stat().st_mtime >= start]
+    rows = _rows_since(LAYOUT, start)
     if not rows:
         return
     width = max(len(r["page"]) for r in rows)
