@@ -199,7 +199,17 @@ def _dropdown(name, value, options, description=None):
                       style={"description_width": "initial"}, layout=w.Layout(width="250px"))
 
 
+def _sized(kernel: str) -> bool:
+    """Whether a kernel of :data:`KERNELS` takes its size from the kernel-size slider."""
+    return KERNELS[kernel](2).shape != KERNELS[kernel](4).shape
+
+
 class _ImageExplorer(Explorer):
+    def update(self) -> None:
+        # the fixed 3x3 kernels ignore the size slider: it is greyed out, not left doing nothing
+        self.controls["kernel_size"].disabled = not _sized(self.controls["kernel"].value)
+        super().update()
+
     def __init__(self, kernel, kernel_size, stride, dilation, padding, padding_mode):
         self.image = sample_image(gray=True)
         super().__init__({

@@ -326,8 +326,8 @@ def _move_ipywidget(page, panel) -> bool | None:
     for i in range(handles.count()):
         handle = handles.nth(i)
         now, low, high = (float(handle.get_attribute(f"aria-value{a}")) for a in ("now", "min", "max"))
-        if low == high:
-            continue
+        if low == high or handle.evaluate("h => !!h.closest('[disabled]')"):
+            continue   # a disabled slider (a fixed-size kernel's size) does nothing by design
         step, back = ("ArrowRight", "ArrowLeft") if now < high else ("ArrowLeft", "ArrowRight")
         before = shown()
         handle.focus()

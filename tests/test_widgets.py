@@ -52,6 +52,20 @@ def test_image_explorer_reports_impossible_settings():
     assert "output <b>" in ex.message.value
 
 
+def test_the_size_slider_is_live_only_for_kernels_that_have_a_size():
+    ex = image_explorer()                            # starts on a fixed 3x3 Sobel kernel
+    size = ex.controls["kernel_size"]
+    assert size.disabled
+    for name in KERNELS:
+        ex.controls["kernel"].value = name
+        shapes = {KERNELS[name](k).shape for k in (3, 5)}
+        assert size.disabled == (len(shapes) == 1), name
+        if not size.disabled:                        # and then the slider changes the picture
+            before = pictures(ex)[1]
+            size.value = 5 if size.value != 5 else 3
+            assert pictures(ex)[1] != before, name
+
+
 def test_checkerboard_needs_uneven_overlap():
     # Odena et al.: uneven overlap (k not a multiple of s) makes a constant input come out uneven
     spreads = {}
