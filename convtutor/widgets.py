@@ -205,11 +205,6 @@ def _sized(kernel: str) -> bool:
 
 
 class _ImageExplorer(Explorer):
-    def update(self) -> None:
-        # the fixed 3x3 kernels ignore the size slider: it is greyed out, not left doing nothing
-        self.controls["kernel_size"].disabled = not _sized(self.controls["kernel"].value)
-        super().update()
-
     def __init__(self, kernel, kernel_size, stride, dilation, padding, padding_mode):
         self.image = sample_image(gray=True)
         super().__init__({
@@ -220,6 +215,11 @@ class _ImageExplorer(Explorer):
             "padding": _slider("padding", padding, 0, 12, "padding p"),
             "padding_mode": _dropdown("padding_mode", padding_mode, PADDING_KINDS, "padding mode"),
         }, 2, ("input (150 x 128)", "output"))
+
+    def update(self) -> None:
+        # the fixed 3x3 kernels ignore the size slider: it is greyed out, not left doing nothing
+        self.controls["kernel_size"].disabled = not _sized(self.controls["kernel"].value)
+        super().update()
 
     def _compute(self, v):
         kernel = KERNELS[v["kernel"]](v["kernel_size"])

@@ -614,21 +614,14 @@ def _check_layout(v: Visit, page: str) -> list[str]:
                                       "frames", "pageWider")})
     _record_layout(page, row)
 
-    problems = []
-    if desktop["codeWide"]:
-        problems.append(f"{desktop['codeWide']} of {desktop['code']} code blocks scroll sideways at "
-                        f"{DESKTOP_WIDTH} px, e.g. {desktop['examples']}")
-    if desktop["outputsWide"]:
-        problems.append(f"{desktop['outputsWide']} of {desktop['outputs']} outputs scroll sideways at "
-                        f"{DESKTOP_WIDTH} px")
-    if phone["explorersClipped"]:
-        problems.append(f"{phone['explorersClipped']} of {phone['explorers']} explorers clipped or too wide "
-                        f"at {PHONE['width']} px")
-    if phone["figuresClipped"]:
-        problems.append(f"{phone['figuresClipped']} of {phone['figures']} figures clipped or too wide at "
-                        f"{PHONE['width']} px")
-    if phone["examples"]:
-        problems.append(f"for example: {phone['examples']}")
+    # (counts, what is wrong, out of, described as, at this width)
+    rules = [(desktop, "codeWide", "code", "code blocks scroll sideways", DESKTOP_WIDTH),
+             (desktop, "outputsWide", "outputs", "outputs scroll sideways", DESKTOP_WIDTH),
+             (phone, "explorersClipped", "explorers", "explorers clipped or too wide", PHONE["width"]),
+             (phone, "figuresClipped", "figures", "figures clipped or too wide", PHONE["width"])]
+    problems = [f"{seen[bad]} of {seen[total]} {what} at {width} px"
+                for seen, bad, total, what, width in rules if seen[bad]]
+    problems += [f"for example: {seen['examples']}" for seen in (desktop, phone) if seen["examples"]]
     if phone["players"] or phone["frames"]:
         problems.append(f"{phone['players']} raster animation players, {phone['frames']} raster frames "
                         "(the book's animations are the explorer's SVG player)")
