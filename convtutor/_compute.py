@@ -5,34 +5,37 @@ and the unbatching are the call's :meth:`~convtutor._call.ConvCall.finish`). The
 of the same computations are the teaching functions of :mod:`convtutor.conv` and
 :mod:`convtutor.transposed`; the tests hold both to PyTorch.
 
-No full im2col buffer. The input is zero-padded once (split into its ``s`` phases per dimension
-when the stride is ``s``, so that every tap reads one phase at unit stride). The output is then
-computed a band of output rows at a time: the input cells every kernel tap reads for that band
-are copied side by side into a small buffer (im2col for one band only, at most ``BAND_BYTES``; less,
-down to half that, when 3/4 of a padded image is less, so it stays in the cache), and one matrix product per group, with ``C_in/g * k_h * k_w`` terms,
-writes the band straight into the output::
+A convolution takes one of four routes:
 
-    out[:, rows] = W.reshape(C_out, C_in * K) @ cols          (per group)
-    cols[c, t, rows] = x_padded[c, rows + offset of tap t]
+* **small** (the whole batch's im2col at most ``SMALL_BYTES``): that im2col and one matrix
+  product. For layers this small the number of numpy calls, not the arithmetic, sets the time.
+* **pointwise** (a 1x1 kernel, no padding): the input is its own im2col; one product.
+* **depthwise** (each kernel reads one input channel): a multiply-accumulate per tap over the flat
+  padded channels, a block of channels at a time (``ACC_BYTES``).
+* **banded products** (the rest): no im2col of the image. The kernel's axes are split in two
+  (:func:`_split`). The taps of the last axes are *copied*: for a band of rows, their input cells
+  go side by side into a buffer, read straight from the input with zeros where the padding is.
+  The taps of the first axes are *stacked*: their weights are row blocks of one matrix, so one
+  product gives each of them its share, and a share is added onto the output at the tap's
+  offset. For a 3x3 kernel that is 3 copies of the input and 2 adds of the output, instead of
+  the 9 copies of im2col. The unshifted tap's product is written straight into the output. The
+  band buffers (at most ``BAND_BYTES``, and 2 unpadded images' worth) are carved from a
+  per-thread workspace kept between calls (:func:`_workspace`).
 
-A transposed convolution is one matrix product per image, every input cell times every weight
-(``(C_out/g * K) x (C_in/g)`` times ``(C_in/g) x positions``), whose rows for each kernel tap are
-then added onto the output canvas at the tap's offset, one strided slice per tap (col2im); the
-canvas is cropped by the padding. This was faster on the project's machine than computing each
-output phase as a convolution with its taps (about 1.5x at batch 1 and 8, numbers in the fast-core
-issue's note), at the price of a buffer of ``K`` times the output of one image. A kernel that reads one input channel (depthwise) is a multiply-accumulate per tap over the
-flat channels instead of a product, a block of channels at a time.
+A transposed convolution with a products buffer at most ``SMALL_BYTES`` makes one product for the
+whole batch (every input cell times every weight) and adds each tap's share onto a canvas (the
+scatter view). A larger one makes that product one image at a time, and each of the ``s``
+output phases per dimension then gathers the shares of the taps that reach it, with no canvas.
 
-Extra memory (beyond the output): for a convolution, one padded image (its phases) and one band
-buffer; for a depthwise one, the padded batch and two accumulators of a block of channels; for
-a transposed one, the canvas and the products of one image. An earlier
-version unfolded only the last axis's taps and summed shifted products; it was no faster on the
-project's machine, within its noise, and needed a second pass over the output.
+Extra memory (beyond the output): for the banded products, the workspace; for the depthwise path,
+the padded batch and two accumulators; for a transposed convolution, the products of one image and
+one phase buffer (in the workspace).
 """
 
 from __future__ import annotations
 
 import itertools
+import threading
 import math
 
 import numpy as np
@@ -40,7 +43,9 @@ from numpy.lib.stride_tricks import as_strided
 
 from ._call import ConvCall
 
-BAND_BYTES = 1 << 20   # the band buffer: at most a MiB (and 3/4 of a padded image), to stay in cache
+SMALL_BYTES = 1 << 18  # an im2col (or products) buffer this small: the whole batch in one product
+BAND_BYTES = 4 << 20   # the most the band buffers of a product may take (see _gemm_taps)
+ACC_BYTES = 1 << 19    # the two accumulators of the depthwise path: half a MiB, to stay in cache
 
 
 def pad(x: np.ndarray, pads) -> np.ndarray:
@@ -118,30 +123,48 @@ class _Grid:
 
     def image(self, phase, i: int, out: np.ndarray) -> np.ndarray:
         """Phase ``phase`` of image ``i`` alone, written into ``out`` ``(C, *shape)`` (reused)."""
-        ranges = self._ranges(phase, (0,) * len(self.shape), self.shape)
+        return self.region(phase, i, (0,) * len(self.shape), out)
+
+    def region(self, phase, i: int, starts, out: np.ndarray) -> np.ndarray:
+        """The cells ``starts + (0..out.shape[1:])`` of phase ``phase`` of image ``i``, written
+        into ``out`` ``(C, *counts)``: the input where it reaches, zeros elsewhere (cells past the
+        grid included)."""
+        return self.fill(self.region_plan(phase, starts, out.shape[1:]), i, out)
+
+    def region_plan(self, phase, starts, counts):
+        """How :meth:`region` fills a block, worked out once for every image: the index of the
+        cells the input reaches, the input's index, and the slabs of zeros (``None``: all zeros)."""
+        ranges = self._ranges(phase, starts, counts)
         if ranges is None:
-            out[...] = 0
-            return out
-        inside = (slice(None), *ranges[0])
-        np.copyto(out[inside], self.x[(i, slice(None), *ranges[1])])
+            return None
+        zeros = []
         for axis, part in enumerate(ranges[0]):          # zeros only where the input does not reach
             lead = (slice(None),) * (axis + 1)
             if part.start > 0:
-                out[lead + (slice(0, part.start),)] = 0
-            if part.stop < out.shape[axis + 1]:
-                out[lead + (slice(part.stop, None),)] = 0
+                zeros.append(lead + (slice(0, part.start),))
+            if part.stop < counts[axis]:
+                zeros.append(lead + (slice(part.stop, None),))
+        return (slice(None), *ranges[0]), (slice(None), *ranges[1]), zeros
+
+    def fill(self, plan, i: int, out: np.ndarray) -> np.ndarray:
+        """Carry out a :meth:`region_plan` for image ``i`` into ``out``."""
+        if plan is None:
+            out[...] = 0
+            return out
+        inside, source, zeros = plan
+        np.copyto(out[inside], self.x[i][source])
+        for slab in zeros:
+            out[slab] = 0
         return out
 
 
-def _sum_taps(grid: _Grid, per_dim, gemm_weight, channel_weight, groups: int, c_out: int,
-              out_size, dest: np.ndarray) -> None:
+def _sum_taps(grid: _Grid, per_dim, w: np.ndarray, groups: int, c_out: int, out_size, dest: np.ndarray) -> None:
     """``dest = sum over the taps`` of weight times shifted input, for every output grid cell.
 
     ``per_dim[i]`` lists the taps along dimension ``i`` as ``(t, phase, shift)``: kernel index,
-    the phase of the input they read and the shift on its grid. The taps are every combination
-    (one per dimension). ``gemm_weight(t)`` is the ``(C_out, C_in/g)`` slice of tap ``t``;
-    ``channel_weight(t)`` its ``(C_in, m)`` slice when each kernel reads one channel
-    (``groups == C_in``). ``dest`` is ``(N, C_out, *out_size)``, C-ordered.
+    the phase of the input they read and the shift on its grid, the first with no shift. The
+    taps are every combination (one per dimension). ``w`` is the weight ``(C_out, C_in/g, *k)``.
+    ``dest`` is ``(N, C_out, *out_size)``, C-ordered.
     """
     n, c_in = grid.n, grid.c
     strides, item = grid.strides, np.dtype(grid.dtype).itemsize
@@ -149,18 +172,15 @@ def _sum_taps(grid: _Grid, per_dim, gemm_weight, channel_weight, groups: int, c_
     per_channel = groups == c_in
 
     def crop_block(acc, i, o0, o1):        # output channels o0..o1 of image i, all rows
-        view = as_strided(acc, (o1 - o0, *out_size), (acc.strides[1], *(st * item for st in strides)),
-                          writeable=False)
-        np.copyto(dest[i, o0:o1], view)
+        np.copyto(dest[i, o0:o1], _view(acc, 0, (o1 - o0, *out_size), (acc.shape[2], *strides)))
 
     if per_channel:            # multiply-accumulate, one image and one block of channels at a time
         m = c_out // c_in
         length = (out_size[0] - 1) * strides[0] + rest
-        block = max(1, min(c_in, BAND_BYTES // 2 // max(1, 2 * m * length * item)))   # half a MiB
-        acc = np.empty((1, block * m, length), grid.dtype)
-        tmp = np.empty_like(acc)
+        block = max(1, min(c_in, ACC_BYTES // max(1, 2 * m * length * item)))
+        acc, tmp = (b.reshape(1, block * m, length) for b in _workspace([block * m * length] * 2, grid.dtype))
         taps = [(grid.source(tuple(p for _, p, _ in combo)), _dot([sh for _, _, sh in combo], strides),
-                 channel_weight(tuple(t for t, _, _ in combo)).reshape(c_in, m, 1))
+                 w[(slice(None), 0, *(t for t, _, _ in combo))].reshape(c_in, m, 1))
                 for combo in itertools.product(*per_dim)]
         for i in range(n):
             for c0 in range(0, c_in, block):
@@ -174,54 +194,190 @@ def _sum_taps(grid: _Grid, per_dim, gemm_weight, channel_weight, groups: int, c_
                 crop_block(a, i, c0 * m, c1 * m)
         return
 
-    _gemm_taps(grid, per_dim, gemm_weight, groups, c_out, out_size, dest)
+    _gemm_taps(grid, per_dim, w, groups, c_out, out_size, dest)
 
 
-def _blas_rows(a: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """A slice ``(C, rows_of_output...)`` of a C-ordered output, seen as a ``(C, cols)`` matrix
-    that BLAS writes in place (each channel's part is contiguous; channels are further apart)."""
-    return as_strided(a, (rows, cols), (a.strides[0], a.itemsize))
+def _view(base: np.ndarray, offset: int, shape, strides) -> np.ndarray:
+    """A view of the C-contiguous ``base`` from element ``offset``, with element ``strides``
+    (the quick form of ``as_strided``, which costs several microseconds a call)."""
+    item = base.itemsize
+    return np.ndarray(shape, base.dtype, buffer=base, offset=offset * item, strides=[st * item for st in strides])
 
 
-def _gemm_taps(grid, per_dim, gemm_weight, groups, c_out, out_size, dest) -> None:
-    """A band of output rows at a time: every tap's input cells copied side by side into a small
-    buffer (im2col for that band only, read from the padded phases), then one matrix product per
-    group, written straight into the output."""
+_LOCAL = threading.local()
+KEEP_WORKSPACE = True
+
+
+def _workspace(sizes, dtype) -> list[np.ndarray]:
+    """Flat buffers of ``sizes`` elements of ``dtype``, carved from this thread's workspace.
+
+    The workspace is kept between calls and only grows. A buffer allocated afresh on every call
+    costs a page fault per 4 KiB page the first time it is written; on the project's machine
+    that was several milliseconds a call for the standard layer's band buffers (see the fast-core
+    issue's note). The buffers are only valid until the next call in the same thread.
+    """
+    need = sum(sizes) * np.dtype(dtype).itemsize
+    buf = getattr(_LOCAL, "buf", None) if KEEP_WORKSPACE else None
+    if buf is None or buf.nbytes < need:
+        buf = np.empty(need, np.uint8)
+        if KEEP_WORKSPACE:
+            _LOCAL.buf = buf
+    out, at = [], 0
+    for n in sizes:
+        nbytes = n * np.dtype(dtype).itemsize
+        out.append(buf[at:at + nbytes].view(dtype))
+        at += nbytes
+    return out
+
+
+def _split(per_dim, c_in: int, c_out: int) -> int:
+    """How many leading axes have their taps *stacked* (one product gives them all, as row blocks
+    of the result that are then added at their offsets); the taps of the other axes are *copied*
+    side by side into the band buffer. Each copied tap costs a copy of the input, each stacked
+    one a block of the result (and the add of it): the split with the fewest values written
+    per output cell wins, the fewer stacked axes on a tie (none stacked: the product writes the
+    output itself)."""
+    counts = [len(t) for t in per_dim]
+    cost = [c_in * math.prod(counts[a:]) + c_out * math.prod(counts[:a]) for a in range(len(counts) + 1)]
+    return cost.index(min(cost))
+
+
+def _gemm_taps(grid, per_dim, weight, groups, c_out, out_size, dest) -> None:
+    """A band of rows at a time, one matrix product per group and leading phase.
+
+    The taps of the last ``nd - a`` axes are *copied*: their input cells, read straight from the
+    input (zeros where the padding is), go side by side into a band buffer (im2col for those
+    axes only). The taps of the first ``a`` axes are *stacked*: their weights are the row blocks
+    of one matrix, so one product gives every such tap's share, on the band's rows of the input
+    grid; a tap that is ``sh`` rows down the grid adds its block onto the output ``sh`` rows up,
+    at its offset within the row. Bands run over the rows of the grid, so no row is computed
+    twice: an output row is complete once the band ``max(sh)`` rows below it is done. The buffer
+    and the products are laid out on the input grid's size along the stacked axes (so that a
+    tap's offset is a shift of the flat index) and on the output's along the copied ones. With at
+    most the first axis stacked, that is the output's own layout, and the unshifted tap's product
+    is written straight into the output rows, before the other taps add theirs; otherwise the
+    unshifted tap's block is copied there first.
+    """
     n, c_in = grid.n, grid.c
-    combos = list(itertools.product(*per_dim))
-    taps = len(combos)
+    nd = len(out_size)
+    a = _split(per_dim, c_in, c_out)
     og, cg = c_out // groups, c_in // groups
-    w = np.stack([gemm_weight(tuple(t for t, _, _ in combo)) for combo in combos], axis=-1)  # (C_out, C_in/g, T)
-    w = np.ascontiguousarray(w.reshape(groups, og, cg * taps))
-    phases = sorted({tuple(p for _, p, _ in combo) for combo in combos})
-    padded = np.empty((len(phases), c_in, *grid.shape), grid.dtype)      # one image at a time
-    which = [phases.index(tuple(p for _, p, _ in combo)) for combo in combos]
-    shifts = [tuple(sh for _, _, sh in combo) for combo in combos]
-    rest = math.prod(out_size[1:])
     item = np.dtype(grid.dtype).itemsize
-    budget = min(BAND_BYTES, max(BAND_BYTES // 2, 3 * padded[0].nbytes // 4))
-    rows = max(1, min(out_size[0], budget // max(1, c_in * taps * rest * item)))
-    cols = np.empty((c_in * taps, rows * rest), grid.dtype)
+    tail = tuple(grid.shape[m] if m < a else out_size[m] for m in range(1, nd))   # a row of the band
+    lay = _row_strides((1, *tail))                     # flat strides of (row, *tail)
+    rowlen = lay[0]
+    direct = tail == tuple(out_size[1:])
+    copies = list(itertools.product(*per_dim[a:]))     # per copied axis: (t, phase, shift)
+    stacks: dict[tuple, list] = {}                     # leading phase -> its stacked taps
+    for combo in itertools.product(*per_dim[:a]):      # the first combo: phase 0, no shift
+        stacks.setdefault(tuple(p for _, p, _ in combo), []).append(combo)
+    flat_w = weight.reshape(c_out, cg, -1)
+    kernel = weight.shape[2:]
+    plans = []
+    for lead_phase, leads in stacks.items():
+        index = np.array([[np.ravel_multi_index(tuple(t for t, _, _ in lead + cp), kernel) for cp in copies]
+                          for lead in leads])
+        w = flat_w[:, :, index].reshape(groups, og, cg, len(leads), len(copies)).transpose(0, 3, 1, 2, 4)
+        w = np.ascontiguousarray(w).reshape(groups, len(leads) * og, cg * len(copies))
+        blocks = [(lead[0][2] if a else 0, _dot([sh for _, _, sh in lead[1:]], lay[1:a])) for lead in leads]
+        sources = [lead_phase + tuple(p for _, p, _ in cp) for cp in copies]
+        starts = [[0] * a + [sh for _, _, sh in cp] for cp in copies]
+        if direct and not plans:
+            plans.append((sources, starts, w[:, :og], w[:, og:], blocks[1:]))
+        else:
+            plans.append((sources, starts, None, w, blocks))
+    grid_rows = out_size[0] + max(down for plan in plans for down, _ in plan[4] or [(0, 0)])
+    per_row = rowlen * item * sum(c_in * len(copies) + len(p[4]) * c_out for p in plans)
+    budget = max(BAND_BYTES // 4, min(BAND_BYTES, 2 * grid.x[0].nbytes))
+    bands = -(-grid_rows * per_row // budget)
+    rows = -(-grid_rows // bands)                      # bands of equal height
+    sizes = [c_in * len(copies) * rows * rowlen for _ in plans] + [groups * len(p[4]) * og * rows * rowlen for p in plans]
+    parts = iter(_workspace(sizes, grid.dtype))
+    ubuf = [next(parts).reshape(c_in, len(copies), rows * rowlen) for _ in plans]
+    ybuf = [next(parts).reshape(groups, len(p[4]) * og, rows * rowlen) for p in plans]
+    k = cg * len(copies)
+    plane = math.prod(out_size)                         # one channel of the output
+    # Where each copied tap's cells come from, per band: worked out once, for every image.
+    fills = []
+    for q0 in range(0, grid_rows, rows):
+        q1 = min(grid_rows, q0 + rows)
+        fills.append([[grid.region_plan(src, [q0 + st[0]] + st[1:], (q1 - q0, *tail))
+                       for src, st in zip(sources, starts)] for sources, starts, *_ in plans])
     for i in range(n):
-        for k, phase in enumerate(phases):
-            grid.image(phase, i, padded[k])
-        for r0 in range(0, out_size[0], rows):
-            r1 = min(out_size[0], r0 + rows)
-            width = (r1 - r0) * rest
-            band = cols[:, :width]
-            unfolded = band.reshape(c_in, taps, r1 - r0, *out_size[1:])
-            for j, (k, shift) in enumerate(zip(which, shifts)):
-                window = tuple(slice(s + lo, s + hi) for s, lo, hi in
-                               zip(shift, (r0, *[0] * (len(out_size) - 1)), (r1, *out_size[1:])))
-                np.copyto(unfolded[:, j], padded[(k, slice(None), *window)])
-            flat = _blas_rows(dest[i, :, r0:r1], c_out, width)     # rows r0..r1 of every channel
-            for g in range(groups):
-                np.matmul(w[g], band[g * cg * taps:(g + 1) * cg * taps], out=flat[g * og:(g + 1) * og])
+        for q0, band_fills in zip(range(0, grid_rows, rows), fills):
+            q1 = min(grid_rows, q0 + rows)
+            cols = (q1 - q0) * rowlen
+            first = not direct                             # does a shifted share have to write first?
+            for (_, _, w_direct, w, blocks), u, y, plan_fills in zip(plans, ubuf, ybuf, band_fills):
+                cells = u[:, :, :cols].reshape(c_in, len(copies), q1 - q0, *tail)
+                for j, fill in enumerate(plan_fills):
+                    grid.fill(fill, i, cells[:, j])
+                band = u[:, :, :cols].reshape(c_in * len(copies), cols)
+                r1 = min(q1, out_size[0])
+                if w_direct is not None and r1 > q0:      # rows q0..r1 of the output, written
+                    flat = _view(dest, (i * c_out * plane) + q0 * rowlen, (c_out, (r1 - q0) * rowlen), (plane, 1))
+                    for g in range(groups):
+                        np.matmul(w_direct[g], band[g * k:(g + 1) * k, :(r1 - q0) * rowlen],
+                                  out=flat[g * og:(g + 1) * og])
+                if not blocks:
+                    continue
+                for g in range(groups):
+                    np.matmul(w[g], band[g * k:(g + 1) * k], out=y[g, :, :cols])
+                for s, (down, off) in enumerate(blocks):   # grid row q -> output row q - down
+                    lo, hi = max(q0 - down, 0), min(q1 - down, out_size[0])
+                    if hi <= lo:
+                        first = False
+                        continue
+                    share = _view(y, s * og * y.shape[2] + (lo + down - q0) * rowlen + off,
+                                  (groups, og, hi - lo, *out_size[1:]), (y.shape[1] * y.shape[2], y.shape[2], *lay))
+                    target = dest[i, :, lo:hi].reshape(groups, og, hi - lo, *out_size[1:])
+                    if first:                              # the unshifted tap: rows not yet written
+                        np.copyto(target, share)
+                        first = False
+                    else:
+                        target += share
+
+
+def _conv_small(call: ConvCall) -> np.ndarray:
+    """The whole batch's im2col and one product: few steps, for layers so small that the steps
+    cost more than the arithmetic."""
+    sh, x, w = call.shape, call.input, call.weight
+    n, c_in = x.shape[:2]
+    g, k, o = sh.groups, sh.kernel_size, sh.output_size
+    cg, og = c_in // g, sh.out_channels // g
+    if any(p for pair in sh.padding for p in pair):
+        xp = np.zeros((n, c_in, *sh.padded_size), x.dtype)
+        xp[(Ellipsis, *(slice(b, b + i) for (b, _), i in zip(sh.padding, sh.input_size)))] = x
+    else:
+        xp = x
+    sn, sc, *spatial = xp.strides
+    view = as_strided(xp, (n, g, cg, *k, *o), (sn, sc * cg, sc, *(st * dd for st, dd in zip(spatial, sh.dilation)),
+                                              *(st * ss for st, ss in zip(spatial, sh.stride))), writeable=False)
+    cols = view.reshape(n, g, cg * math.prod(k), math.prod(o))
+    out = np.matmul(w.reshape(g, og, -1), cols)
+    return call.finish(out.reshape(n, sh.out_channels, *o))
+
+
+def _pointwise(call: ConvCall) -> np.ndarray:
+    """A 1x1 kernel without padding: the input (every ``s``-th cell) is already the im2col
+    matrix, so one product per group for the whole batch, with no copy of the input."""
+    sh, x, w = call.shape, call.input, call.weight
+    n, c_in = x.shape[:2]
+    g = sh.groups
+    cells = x[(Ellipsis, *(slice(0, (o - 1) * s + 1, s) for o, s in zip(sh.output_size, sh.stride)))]
+    out = np.empty((n, g, sh.out_channels // g, math.prod(sh.output_size)), w.dtype)
+    np.matmul(w.reshape(g, sh.out_channels // g, c_in // g), cells.reshape(n, g, c_in // g, math.prod(sh.output_size)), out=out)
+    return call.finish(out.reshape(n, sh.out_channels, *sh.output_size))
 
 
 def conv_forward(call: ConvCall) -> np.ndarray:
     """Sum over the kernel taps of products with views of the padded phases (see the module)."""
     sh, x, w = call.shape, call.input, call.weight
+    if x.shape[0] * x.shape[1] // sh.groups * math.prod(sh.kernel_size) * math.prod(sh.output_size) * \
+            x.itemsize <= SMALL_BYTES:
+        return _conv_small(call)
+    if all(kk == 1 for kk in sh.kernel_size) and not any(p for pair in sh.padding for p in pair):
+        return _pointwise(call)
     s, d, k, o = sh.stride, sh.dilation, sh.kernel_size, sh.output_size
     shape = tuple(-(-p // st) for p, st in zip(sh.padded_size, s))       # one phase's size per dimension
     per_dim = [[(t, t * dd % ss, t * dd // ss) for t in range(kk)] for kk, dd, ss in zip(k, d, s)]
@@ -230,8 +386,7 @@ def conv_forward(call: ConvCall) -> np.ndarray:
     reach = _dot([max(sh_ for _, _, sh_ in taps) for taps in per_dim], strides)
     grid = _Grid(x, shape, [b for b, _ in sh.padding], s, reach + length - math.prod(shape))
     out = np.empty((x.shape[0], sh.out_channels, *o), w.dtype)
-    _sum_taps(grid, per_dim, lambda t: w[(Ellipsis, *t)], lambda t: w[(slice(None), 0, *t)],
-              sh.groups, sh.out_channels, o, out)
+    _sum_taps(grid, per_dim, w, sh.groups, sh.out_channels, o, out)
     return call.finish(out)
 
 
@@ -253,32 +408,89 @@ def crop(call: ConvCall, full: np.ndarray) -> np.ndarray:
     return call.finish(np.ascontiguousarray(full[index]))
 
 
-def conv_transpose_forward(call: ConvCall) -> np.ndarray:
-    """One matrix product per image gives every input cell times every weight; each kernel tap's
-    share is then added onto the canvas at its offset, one strided slice per tap (col2im).
-
-    Input cell ``i`` reaches canvas cell ``i*s + t*d`` through tap ``t``, so the products of tap
-    ``t`` land on the slice that starts at ``t*d`` with step ``s``. Each image's canvas is
-    cropped by the padding into the output.
-    """
+def _transpose_small(call: ConvCall) -> np.ndarray:
+    """One product for the whole batch, every input cell times every weight, each tap's share
+    added onto the canvas at its offset, then cropped (the scatter view): few steps, for layers
+    so small that the steps cost more than the arithmetic."""
     sh, x, w = call.shape, call.input, call.weight
     n, c_in = x.shape[:2]
     g, k, s, d, i_size = sh.groups, sh.kernel_size, sh.stride, sh.dilation, sh.input_size
     cig, cog = c_in // g, sh.out_channels // g
+    wmat = np.swapaxes(w.reshape(g, cig, cog * math.prod(k)), 1, 2)
+    spread = np.matmul(wmat, x.reshape(n, g, cig, math.prod(i_size))).reshape(n, sh.out_channels, *k, *i_size)
+    full = canvas(call)
+    for t in itertools.product(*(range(kk) for kk in k)):
+        where = tuple(slice(tt * dd, tt * dd + (ii - 1) * ss + 1, ss) for tt, dd, ii, ss in zip(t, d, i_size, s))
+        full[(slice(None), slice(None), *where)] += spread[(slice(None), slice(None), *t)]
+    return crop(call, full)
+
+
+def conv_transpose_forward(call: ConvCall) -> np.ndarray:
+    """One matrix product per image gives every input cell times every weight; each output phase
+    then gathers the shares of the taps that reach it.
+
+    Input cell ``i`` reaches output cell ``y`` through tap ``t`` when ``i*s + t*d = y + p_before``.
+    Write ``y = a*s + r`` (phase ``r``): tap ``t`` reaches phase ``r`` only when
+    ``e = (r + p_before - t*d) / s`` is a whole number, and then it brings input cell ``a + e``
+    to phase cell ``a``. So every phase is a sum of the taps' product blocks, each shifted by its
+    ``e`` (cut where it runs off the input), added in a small contiguous buffer and then put in
+    place, every ``s``-th output cell. A phase that no tap reaches (possible when ``d`` and ``s``
+    share a factor) is zero.
+    """
+    sh, x, w = call.shape, call.input, call.weight
+    n, c_in = x.shape[:2]
+    g, k, s, d, i_size, o_size = sh.groups, sh.kernel_size, sh.stride, sh.dilation, sh.input_size, sh.output_size
+    c_out = sh.out_channels
+    cig, cog = c_in // g, c_out // g
     taps = math.prod(k)
+    if n * c_out * taps * math.prod(i_size) * x.itemsize <= SMALL_BYTES:
+        return _transpose_small(call)
     # (g, C_out/g * K, C_in/g): row (o, t) of group g holds the weights from its input channels
     wmat = np.ascontiguousarray(np.swapaxes(w.reshape(g, cig, cog * taps), 1, 2))
-    sheet = np.empty((sh.out_channels, *_canvas_size(sh)), w.dtype)     # one image's canvas, reused
-    keep = tuple(slice(bb, bb + o) for (bb, _), o in zip(sh.padding, sh.output_size))
-    out = np.empty((n, sh.out_channels, *sh.output_size), w.dtype)
-    cols = np.empty((g, cog * taps, math.prod(i_size)), w.dtype)
+    # Per dimension and phase r: the taps that reach it, as (t, cells of the phase, cells of the input).
+    reach = []
+    for (b, _), kk, dd, ss, oo, size in zip(sh.padding, k, d, s, o_size, i_size):
+        per_phase = []
+        for r in range(ss):
+            count = -(-(oo - r) // ss)                     # cells of the phase
+            found = []
+            for t in range(kk):
+                e, rem = divmod(r + b - t * dd, ss)         # phase cell a reads input cell a + e
+                lo, hi = max(0, -e), min(count, size - e)
+                if not rem and hi > lo:
+                    found.append((t, slice(lo, hi), slice(lo + e, hi + e), lo == 0 and hi == count))
+            per_phase.append((r, count, found))
+        reach.append(per_phase)
+    strides_k = _row_strides(k)
+    phases = []
+    for combo in itertools.product(*reach):
+        counts = tuple(count for _, count, _ in combo)
+        if min(counts) <= 0:
+            continue
+        place = (slice(None), *(slice(r, None, ss) for (r, _, _), ss in zip(combo, s)))
+        shares = [(not all(f[3] for f in fs), _dot([f[0] for f in fs], strides_k),
+                   (slice(None), *(f[1] for f in fs)), (slice(None), _dot([f[0] for f in fs], strides_k),
+                                                         *(f[2] for f in fs)))
+                  for fs in itertools.product(*(found for _, _, found in combo))]
+        shares.sort(key=lambda share: share[0])           # a share that covers the phase goes first
+        phases.append((counts, place, shares))
+    products, phase_buf = _workspace([g * cog * taps * math.prod(i_size),
+                                      c_out * max(math.prod(p[0]) for p in phases)], w.dtype)
+    cols = products.reshape(g, cog * taps, math.prod(i_size))
+    spread = products.reshape(c_out, taps, *i_size)   # (o, t, *input cell)
+    out = np.empty((n, c_out, *o_size), w.dtype)
+    whole = len(phases) == 1                               # stride 1: the phase is the output
     for b in range(n):
         np.matmul(wmat, x[b].reshape(g, cig, -1), out=cols)
-        spread = cols.reshape(sh.out_channels, *k, *i_size)
-        sheet[...] = 0
-        for t in itertools.product(*(range(kk) for kk in k)):
-            where = tuple(slice(tt * dd, tt * dd + (ii - 1) * ss + 1, ss)
-                          for tt, dd, ii, ss in zip(t, d, i_size, s))
-            sheet[(slice(None), *where)] += spread[(slice(None), *t)]
-        np.copyto(out[b], sheet[(slice(None), *keep)])       # cropped by the padding
+        for counts, place, shares in phases:
+            acc = out[b] if whole else phase_buf[:c_out * math.prod(counts)].reshape(c_out, *counts)
+            if not shares or shares[0][0]:                 # no share covers the whole phase
+                acc[...] = 0
+            for j, (partial, _, dst, src) in enumerate(shares):
+                if j or partial:
+                    acc[dst] += spread[src]
+                else:
+                    np.copyto(acc, spread[src])
+            if not whole:
+                np.copyto(out[(b, *place)], acc)
     return call.finish(out)

@@ -118,6 +118,7 @@ CONV_CASES = [
     Case("2d-unbatched", 2, None, 3, 4, (6, 5), (3, 3), stride=2, padding=1, bias=True),
     Case("2d-unbatched-depthwise", 2, None, 3, 3, (6, 5), (3, 3), groups=3),
     Case("2d-pointwise-1x1", 2, 3, 5, 2, (4, 4), (1, 1), bias=True),
+    Case("2d-pointwise-s2-groups2", 2, 2, 4, 6, (5, 6), (1, 1), stride=2, groups=2, bias=True),
     Case("2d-kernel-equals-input", 2, 2, 2, 3, (4, 3), (4, 3)),
     Case("2d-big-padding", 2, 1, 1, 2, (2, 3), (3, 3), padding=(3, 2)),
     Case("2d-list-args", 2, 1, 2, 2, (6, 6), (3, 3), stride=[2, 1], padding=[1, 0], dilation=[1, 2]),
@@ -156,6 +157,8 @@ TRANSPOSED_CASES = [
     TCase("2d-s2-d3-op2", 2, 1, 2, 1, (3, 2), (2, 2), stride=2, dilation=3, output_padding=2, bias=True),
     TCase("2d-k4x2-s2-p1", 2, 2, 2, 2, (3, 4), (4, 2), stride=2, padding=1),
     TCase("2d-k1-s3", 2, 1, 2, 1, (3, 2), (1, 1), stride=3, output_padding=(2, 1)),
+    # stride and dilation 2: the taps reach only every other output cell, the rest is zero
+    TCase("2d-s2-d2-half-empty", 2, 2, 2, 3, (3, 4), (3, 2), stride=2, dilation=2, padding=1, output_padding=1),
     TCase("2d-unbatched", 2, None, 2, 4, (3, 3), (3, 3), stride=2, padding=1, output_padding=1, bias=True),
     TCase("2d-batch3", 2, 3, 1, 2, (4, 3), (2, 3), stride=(2, 1)),
     TCase("2d-list-args", 2, 1, 2, 2, (3, 3), (3, 3), stride=[2, 1], padding=[1, 0], output_padding=[1, 0],

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 import convtutor as ct
+from convtutor import _compute
 
 from _torch_support import CONV_CASES, TOL, tt, torch_conv
 
@@ -31,7 +32,7 @@ IDS = [c.id for c in CASES]
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_conv_matches_torch(case, dtype, rng):
+def test_conv_matches_torch(case, dtype, rng, path):
     x, w, b = case.arrays(rng, dtype)
     expected = torch_conv(case.nd, x, w, b, **case.kwargs())
     out = CONV[case.nd](x, w, b, **case.kwargs())
@@ -39,6 +40,24 @@ def test_conv_matches_torch(case, dtype, rng):
     assert out.dtype == dtype
     assert out.shape == expected.shape
     np.testing.assert_allclose(out, expected, **TOL[dtype])
+
+
+# The fast path splits the kernel's axes into copied ones and stacked ones (convtutor._compute),
+# choosing the split by a cost estimate, and works through a band of rows at a time, as many as
+# fit in BAND_BYTES: at these sizes every case would take one split and one band. Every split,
+# and bands of one row and of a few rows, must give torch's answer too.
+SPLITS = [(c, a) for c in CASES if c.groups < c.c_in for a in range(c.nd + 1)]
+
+
+@pytest.mark.parametrize("band_bytes", [1, 3000], ids=["rows1", "rows-few"])
+@pytest.mark.parametrize(("case", "split"), SPLITS, ids=[f"{c.id}-split{a}" for c, a in SPLITS])
+def test_every_split_and_band_matches_torch(case, split, band_bytes, rng, monkeypatch):
+    monkeypatch.setattr(_compute, "SMALL_BYTES", 0)
+    monkeypatch.setattr(_compute, "BAND_BYTES", band_bytes)
+    monkeypatch.setattr(_compute, "_split", lambda per_dim, c_in, c_out: split)
+    x, w, b = case.arrays(rng, np.float64)
+    out = CONV[case.nd](x, w, b, **case.kwargs())
+    np.testing.assert_allclose(out, torch_conv(case.nd, x, w, b, **case.kwargs()), **TOL[np.float64])
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -64,7 +83,7 @@ def test_conv_loops_float32_stays_float32(case, rng):
     ids=lambda c: c.id,
 )
 @pytest.mark.parametrize("fn", ["fast", "loops"])
-def test_integer_inputs_give_exact_integer_results(case, fn, rng):
+def test_integer_inputs_give_exact_integer_results(case, fn, rng, path):
     x, w, b = case.arrays(rng)
     x = rng.integers(-5, 6, x.shape)
     w = rng.integers(-3, 4, w.shape)
@@ -82,7 +101,7 @@ def test_integer_inputs_give_exact_integer_results(case, fn, rng):
     [(np.float32, np.float64), (np.float64, np.float32), (np.int32, np.float32), (np.int64, np.float64),
      (np.int16, np.int16), (np.float32, np.float32)],
 )
-def test_output_dtype_follows_inputs(xdtype, wdtype, rng):
+def test_output_dtype_follows_inputs(xdtype, wdtype, rng, path):
     x = rng.integers(-3, 4, (2, 2, 6, 6)).astype(xdtype)
     w = rng.integers(-2, 3, (3, 2, 3, 3)).astype(wdtype)
     expected_dtype = np.result_type(xdtype, wdtype)
@@ -106,7 +125,7 @@ def test_nested_lists_are_accepted():
 
 
 @pytest.mark.parametrize("nd", [1, 2, 3])
-def test_zero_batch(nd, rng):
+def test_zero_batch(nd, rng, path):
     x = np.zeros((0, 2) + (5,) * nd)
     w = rng.standard_normal((4, 1) + (3,) * nd)
     out = CONV[nd](x, w, groups=2, stride=2)
@@ -114,7 +133,7 @@ def test_zero_batch(nd, rng):
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.n is not None and c.nd >= 2][::2], ids=lambda c: c.id)
-def test_non_contiguous_and_negative_stride_inputs(case, rng):
+def test_non_contiguous_and_negative_stride_inputs(case, rng, path):
     x, w, b = case.arrays(rng)
     # views with negative and non-unit strides, and a Fortran-ordered copy
     big = rng.standard_normal((case.n, case.c_in, *(2 * s for s in case.size)))
@@ -145,7 +164,7 @@ def _read_only(*arrays):
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in {
     "1d-stride2-pad1-dil2-bias", "2d-groups2-bias", "2d-depthwise", "2d-same-even-4x2-dil",
     "2d-unbatched", "3d-groups2-bias"}], ids=lambda c: c.id)
-def test_read_only_inputs_work_and_are_not_modified(case, rng):
+def test_read_only_inputs_work_and_are_not_modified(case, rng, path):
     x, w, b = case.arrays(rng)
     x_ro, w_ro, b_ro = _read_only(x, w, b)
     expected = torch_conv(case.nd, x, w, b, **case.kwargs())
@@ -163,7 +182,7 @@ def test_read_only_inputs_work_and_are_not_modified(case, rng):
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in {
     "1d-stride2-pad1-dil2-bias", "2d-groups2-bias", "2d-depthwise", "2d-same-odd", "3d-groups2-bias"}],
     ids=lambda c: c.id)
-def test_writable_inputs_are_not_modified(case, rng):
+def test_writable_inputs_are_not_modified(case, rng, path):
     x, w, b = case.arrays(rng)
     copies = [None if a is None else a.copy() for a in (x, w, b)]
     if case.groups == 1:
