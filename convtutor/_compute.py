@@ -208,6 +208,14 @@ _LOCAL = threading.local()
 KEEP_WORKSPACE = True
 
 
+def release_workspace() -> int:
+    """Drop this thread's workspace (the next call allocates it again); returns the bytes it held.
+    :func:`convtutor.timing.scratch_bytes` calls it, so that the memory a call needs is counted."""
+    buf = getattr(_LOCAL, "buf", None)
+    _LOCAL.buf = None
+    return 0 if buf is None else buf.nbytes
+
+
 def _workspace(sizes, dtype) -> list[np.ndarray]:
     """Flat buffers of ``sizes`` elements of ``dtype``, carved from this thread's workspace.
 
@@ -373,8 +381,7 @@ def _pointwise(call: ConvCall) -> np.ndarray:
 def conv_forward(call: ConvCall) -> np.ndarray:
     """Sum over the kernel taps of products with views of the padded phases (see the module)."""
     sh, x, w = call.shape, call.input, call.weight
-    if x.shape[0] * x.shape[1] // sh.groups * math.prod(sh.kernel_size) * math.prod(sh.output_size) * \
-            x.itemsize <= SMALL_BYTES:
+    if x.shape[0] * x.shape[1] * math.prod(sh.kernel_size) * math.prod(sh.output_size) * x.itemsize <= SMALL_BYTES:
         return _conv_small(call)
     if all(kk == 1 for kk in sh.kernel_size) and not any(p for pair in sh.padding for p in pair):
         return _pointwise(call)

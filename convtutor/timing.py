@@ -36,6 +36,7 @@ from typing import Callable, Mapping, NamedTuple
 
 import numpy as np
 
+from . import _compute
 from ._validation import check_int, check_real
 from .arithmetic import conv_parameters, conv_shape, conv_transpose_shape
 
@@ -503,6 +504,10 @@ def _check_lines(checks, reportable: bool, width: int = 76) -> str:
 COMPUTE_BOUND = ("standard 3x3", "dilated 3x3, d=2")
 DENSE = "standard 3x3"
 LIGHT = "depthwise 3x3"   # 64 times less work than DENSE: it must take less time
+# A layer whose time must match the sum of its parts' (the same work): the layer, its parts, and
+# how far the ratio may stray (extra passes over memory, noise) before the run is not believed.
+SAME_WORK = (("depthwise separable", ("depthwise 3x3", "pointwise 1x1"), (0.5, 2.0)),
+             ("dilated 3x3, d=2", ("standard 3x3",), (1 / 1.5, 1.5)))
 
 
 def check_run(run: Mapping, *, batch_ratio=(3.0, 12.0), peak_fraction: float = 0.2) -> Verdict:
@@ -516,6 +521,10 @@ def check_run(run: Mapping, *, batch_ratio=(3.0, 12.0), peak_fraction: float = 0
     * the depthwise layer, with 64 times fewer multiply-adds, takes less time than the standard
       one (in each library and batch): a run in which every layer takes about the same time,
       whatever its work, measured stalled threads, not layers;
+    * a layer takes about as long as the layers that do the same work (:data:`SAME_WORK`, in each
+      library and batch): the depthwise separable layer as its depthwise and pointwise steps
+      together, the dilated layer as the standard one. A timing that a stall inflated several
+      times over can pass every other check;
     * every timing of the run was stable (its blocks agreed), where the run records it.
 
     A check whose numbers the run does not hold (a run of a few layers, one library, no roofs:
@@ -561,6 +570,17 @@ def check_run(run: Mapping, *, batch_ratio=(3.0, 12.0), peak_fraction: float = 0
                 if light_ms is not None:
                     checks.append(Check(f"{LIGHT} faster than {DENSE}, {lib}, batch {batch}",
                                         light_ms < dense_ms, f"{light_ms:.3g} ms against {dense_ms:.3g} ms"))
+    for name, parts, (lo, hi) in SAME_WORK:
+        if name not in layers or any(part not in layers for part in parts):
+            continue
+        for lib in ("torch", "convtutor"):
+            for batch, ms in layers[name].get(f"{lib}_ms", {}).items():
+                sums = [layers[part].get(f"{lib}_ms", {}).get(batch) for part in parts]
+                if None in sums:
+                    continue
+                ratio = ms / sum(sums)
+                checks.append(Check(f"{name} as long as {' + '.join(parts)} ({lo:.2g}-{hi:.2g}x), {lib}, batch {batch}",
+                                    lo <= ratio <= hi, f"{ratio:.2f}x ({ms:.3g} ms against {sum(sums):.3g} ms)"))
     unstable = [name for name, stable in run.get("stable", {}).items() if not stable]
     if "stable" in run:
         checks.append(Check("every timing stable (blocks agree)", not unstable,
@@ -692,6 +712,8 @@ def scratch_bytes(fn: Callable[[], np.ndarray]) -> int:
 
     ``fn`` is called once untraced first, so that one-time work (imports, caches) is not counted;
     then once under ``tracemalloc``, which sees numpy's array buffers and Python's objects. The
+    fast path keeps its band buffers between calls (a workspace per thread); it is dropped before
+    the traced call, so that it is allocated again and counted. The
     result varies by a few kilobytes from run to run: the Python objects the call creates and
     frees (print it rounded to 0.1 MB, or compare it with a tolerance).
 
@@ -706,6 +728,7 @@ def scratch_bytes(fn: Callable[[], np.ndarray]) -> int:
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
     fn()
+    _compute.release_workspace()
     was_tracing = tracemalloc.is_tracing()
     if not was_tracing:
         tracemalloc.start()

@@ -142,6 +142,30 @@ def test_check_run_rejects_implausible_runs(run, failing):
     assert ("NOT reportable" in str(verdict)) == bool(failing)
 
 
+def _layers(**ms):
+    """A run of several layers, each with the given (torch, convtutor) time at batch 1."""
+    return {"layers": {name.replace("_", " "): {"macs": 10**8, "torch_ms": {"1": t}, "convtutor_ms": {"1": c}}
+                       for name, (t, c) in ms.items()}}
+
+
+@pytest.mark.parametrize("sep, failing", [
+    ((3.0, 6.0), []),
+    ((17.0, 6.0), ["depthwise separable as long as depthwise 3x3 + pointwise 1x1 (0.5-2x), torch, batch 1"]),
+    ((3.0, 2.0), ["depthwise separable as long as depthwise 3x3 + pointwise 1x1 (0.5-2x), convtutor, batch 1"]),
+])
+def test_check_run_rejects_a_layer_slower_than_its_parts_together(sep, failing):
+    # the reference run of 2026-12-03 16:50: depthwise 1.05 ms and pointwise 2.55 ms in torch at
+    # batch 8, but depthwise separable 16.9 ms: every other check passed
+    run = _layers(depthwise_3x3=(1.0, 2.0), pointwise_1x1=(2.0, 3.0), depthwise_separable=sep)
+    assert [c.name for c in timing.check_run(run).checks if not c.passed] == failing
+
+
+def test_check_run_rejects_a_dilated_layer_far_from_the_standard_one():
+    run = _layers(**{"standard_3x3": (2.0, 4.0), "dilated_3x3,_d=2": (2.5, 6.5)})
+    failed = [c.name for c in timing.check_run(run).checks if not c.passed]
+    assert failed == ["dilated 3x3, d=2 as long as standard 3x3 (0.67-1.5x), convtutor, batch 1"]
+
+
 def test_check_run_reports_unstable_timings():
     run = dict(_run(), stable={"standard 3x3 torch 1": True, "standard 3x3 torch 8": False})
     verdict = timing.check_run(run)
