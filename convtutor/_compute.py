@@ -423,7 +423,7 @@ def _transpose_small(call: ConvCall) -> np.ndarray:
     n, c_in = x.shape[:2]
     g, k, s, d, i_size = sh.groups, sh.kernel_size, sh.stride, sh.dilation, sh.input_size
     cig, cog = c_in // g, sh.out_channels // g
-    wmat = np.swapaxes(w.reshape(g, cig, cog * math.prod(k)), 1, 2)
+    wmat = np.ascontiguousarray(np.swapaxes(w.reshape(g, cig, cog * math.prod(k)), 1, 2))
     spread = np.matmul(wmat, x.reshape(n, g, cig, math.prod(i_size))).reshape(n, sh.out_channels, *k, *i_size)
     full = canvas(call)
     for t in itertools.product(*(range(kk) for kk in k)):
