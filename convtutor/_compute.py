@@ -336,9 +336,15 @@ def _gemm_taps(grid, per_dim, weight, groups, c_out, out_size, dest) -> None:
                     if hi <= lo:
                         first = False
                         continue
-                    share = _view(y, s * og * y.shape[2] + (lo + down - q0) * rowlen + off,
-                                  (groups, og, hi - lo, *out_size[1:]), (y.shape[1] * y.shape[2], y.shape[2], *lay))
-                    target = dest[i, :, lo:hi].reshape(groups, og, hi - lo, *out_size[1:])
+                    start = s * og * y.shape[2] + (lo + down - q0) * rowlen + off
+                    if direct:       # rows of the output's own layout: (channels, cells) matrices
+                        share = _view(y, start, (groups, og, (hi - lo) * rowlen), (y.shape[1] * y.shape[2], y.shape[2], 1))
+                        target = _view(dest, i * c_out * plane + lo * rowlen, (groups, og, (hi - lo) * rowlen),
+                                       (og * plane, plane, 1))
+                    else:
+                        share = _view(y, start, (groups, og, hi - lo, *out_size[1:]),
+                                      (y.shape[1] * y.shape[2], y.shape[2], *lay))
+                        target = dest[i, :, lo:hi].reshape(groups, og, hi - lo, *out_size[1:])
                     if first:                              # the unshifted tap: rows not yet written
                         np.copyto(target, share)
                         first = False
