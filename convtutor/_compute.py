@@ -35,8 +35,8 @@ one phase buffer (in the workspace).
 from __future__ import annotations
 
 import itertools
-import threading
 import math
+import threading
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -205,7 +205,6 @@ def _view(base: np.ndarray, offset: int, shape, strides) -> np.ndarray:
 
 
 _LOCAL = threading.local()
-KEEP_WORKSPACE = True
 
 
 def release_workspace() -> int:
@@ -220,16 +219,15 @@ def _workspace(sizes, dtype) -> list[np.ndarray]:
     """Flat buffers of ``sizes`` elements of ``dtype``, carved from this thread's workspace.
 
     The workspace is kept between calls and only grows. A buffer allocated afresh on every call
-    costs a page fault per 4 KiB page the first time it is written; on the project's machine
-    that was several milliseconds a call for the standard layer's band buffers (see the fast-core
-    issue's note). The buffers are only valid until the next call in the same thread.
+    costs a page fault per 4 KiB page the first time it is written: on the project's machine,
+    about a thousand faults and several milliseconds of system time a call for the standard
+    layer's band buffers (the fast-core issue's note). The buffers are only valid until the next
+    call in the same thread, so nothing the fast path returns may be one of them.
     """
     need = sum(sizes) * np.dtype(dtype).itemsize
-    buf = getattr(_LOCAL, "buf", None) if KEEP_WORKSPACE else None
+    buf = getattr(_LOCAL, "buf", None)
     if buf is None or buf.nbytes < need:
-        buf = np.empty(need, np.uint8)
-        if KEEP_WORKSPACE:
-            _LOCAL.buf = buf
+        buf = _LOCAL.buf = np.empty(need, np.uint8)
     out, at = [], 0
     for n in sizes:
         nbytes = n * np.dtype(dtype).itemsize

@@ -7,6 +7,7 @@ formula written out in the test), never from convtutor itself.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -46,6 +47,46 @@ def test_conv_matches_torch(case, dtype, rng, path):
 # choosing the split by a cost estimate, and works through a band of rows at a time, as many as
 # fit in BAND_BYTES: at these sizes every case would take one split and one band. Every split,
 # and bands of one row and of a few rows, must give torch's answer too.
+def test_a_result_does_not_change_when_the_workspace_is_reused(rng, monkeypatch):
+    # the banded path keeps its buffers between calls (convtutor._compute._workspace)
+    monkeypatch.setattr(_compute, "SMALL_BYTES", 0)
+    x, w = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, 3, 3))
+    first = ct.conv2d(x, w, padding=1)
+    kept = first.copy()
+    ct.conv2d(rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, 3, 3)), padding=1)
+    ct.conv_transpose2d(rng.standard_normal((2, 3, 5, 4)), rng.standard_normal((3, 2, 4, 4)), stride=2)
+    np.testing.assert_array_equal(first, kept)
+
+
+def test_threads_computing_at_once_get_their_own_results(rng, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(_compute, "SMALL_BYTES", 0)
+    monkeypatch.setattr(_compute, "BAND_BYTES", 60_000)          # many bands: many chances to collide
+    inputs = [(rng.standard_normal((2, 16, 30, 30)), rng.standard_normal((16, 16, 3, 3))) for _ in range(3)]
+    expected = [torch_conv(2, x, w, padding=1) for x, w in inputs]
+    results = [[] for _ in inputs]
+
+    def work(k):
+        for _ in range(10):
+            results[k].append(ct.conv2d(*inputs[k], padding=1))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(inputs))]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)                  # switch threads often, also in the middle of a call
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    for got, want in zip(results, expected):
+        assert len(got) == 10
+        for out in got:
+            np.testing.assert_allclose(out, want, **TOL[np.float64])
+
+
 SPLITS = [(c, a) for c in CASES if c.groups < c.c_in for a in range(c.nd + 1)]
 
 
