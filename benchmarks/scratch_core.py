@@ -19,7 +19,7 @@ MiB = 2**20
 
 def main() -> None:
     rng = np.random.default_rng(0)
-    print(f"{'layer':52}{'batch':>6}{'scratch':>10}{'padded in':>11}{'ratio':>7}{'im2col':>9}")
+    print(f"{'layer':52}{'batch':>6}{'scratch':>10}{'padded in':>11}{'ratio':>7}{'im2col':>9}  (MiB = 2**20 bytes)")
     for batch in (1, 8):
         for dtype in (np.float32, np.float64):
             x = rng.standard_normal((batch, 64, 56, 56)).astype(dtype)
@@ -41,8 +41,8 @@ def main() -> None:
                     padded = batch * 64 * 58 * 58 * x.itemsize
                     cols = batch * 64 * taps * 56 * 56 * x.itemsize
                 label = f"{name} {np.dtype(dtype).name}"
-                print(f"{label:52}{batch:>6}{scratch / MiB:>8.2f}MB{padded / MiB:>9.2f}MB"
-                      f"{scratch / padded:>6.2f}x{cols / MiB:>7.1f}MB")
+                print(f"{label:52}{batch:>6}{scratch / MiB:>7.2f}MiB{padded / MiB:>8.2f}MiB"
+                      f"{scratch / padded:>6.2f}x{cols / MiB:>6.1f}MiB")
 
 
 if __name__ == "__main__":
