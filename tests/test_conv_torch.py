@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -43,10 +44,6 @@ def test_conv_matches_torch(case, dtype, rng, path):
     np.testing.assert_allclose(out, expected, **TOL[dtype])
 
 
-# The fast path splits the kernel's axes into copied ones and stacked ones (convtutor._compute),
-# choosing the split by a cost estimate, and works through a band of rows at a time, as many as
-# fit in BAND_BYTES: at these sizes every case would take one split and one band. Every split,
-# and bands of one row and of a few rows, must give torch's answer too.
 def test_a_result_does_not_change_when_the_workspace_is_reused(rng, monkeypatch):
     # the banded path keeps its buffers between calls (convtutor._compute._workspace)
     monkeypatch.setattr(_compute, "SMALL_BYTES", 0)
@@ -59,8 +56,6 @@ def test_a_result_does_not_change_when_the_workspace_is_reused(rng, monkeypatch)
 
 
 def test_threads_computing_at_once_get_their_own_results(rng, monkeypatch):
-    import threading
-
     monkeypatch.setattr(_compute, "SMALL_BYTES", 0)
     monkeypatch.setattr(_compute, "BAND_BYTES", 60_000)          # many bands: many chances to collide
     inputs = [(rng.standard_normal((2, 16, 30, 30)), rng.standard_normal((16, 16, 3, 3))) for _ in range(3)]
@@ -87,6 +82,10 @@ def test_threads_computing_at_once_get_their_own_results(rng, monkeypatch):
             np.testing.assert_allclose(out, want, **TOL[np.float64])
 
 
+# The fast path splits the kernel's axes into copied ones and stacked ones (convtutor._compute),
+# choosing the split by a cost estimate, and works through a band of rows at a time, as many as
+# fit in BAND_BYTES: at these sizes every case would take one split and one band. Every split,
+# and bands of one row and of a few rows, must give torch's answer too.
 SPLITS = [(c, a) for c in CASES if c.groups < c.c_in for a in range(c.nd + 1)]
 
 
