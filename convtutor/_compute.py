@@ -52,16 +52,22 @@ def pad(x: np.ndarray, pads) -> np.ndarray:
     """Zero-pad the spatial axes of a batched array by ``(before, after)`` pairs (no copy when none)."""
     if not any(p for pair in pads for p in pair):
         return x
-    return np.pad(x, [(0, 0), (0, 0), *pads])
+    spatial = x.shape[2:]
+    out = np.zeros((*x.shape[:2], *(n + b + a for n, (b, a) in zip(spatial, pads))), x.dtype)
+    out[(slice(None), slice(None), *(slice(b, b + n) for n, (b, _) in zip(spatial, pads)))] = x
+    return out
 
 
 def windows(xp: np.ndarray, groups: int, kernel, stride, dilation, out_size) -> np.ndarray:
-    """Read-only view ``(groups, C_g, *kernel, *out_size)`` of one padded image ``(C, *spatial)``."""
-    c = xp.shape[0]
-    sc = xp.strides[0]
-    spatial = xp.strides[1:]
-    shape = (groups, c // groups, *kernel, *out_size)
+    """Read-only view ``(*batch, groups, C_g, *kernel, *out_size)`` of padded images
+    ``(*batch, C, *spatial)`` (no batch axis, or any number of them)."""
+    nd = len(kernel)
+    c = xp.shape[-nd - 1]
+    sc = xp.strides[-nd - 1]
+    spatial = xp.strides[-nd:]
+    shape = (*xp.shape[:-nd - 1], groups, c // groups, *kernel, *out_size)
     strides = (
+        *xp.strides[:-nd - 1],
         sc * (c // groups),
         sc,
         *(st * d for st, d in zip(spatial, dilation)),
@@ -357,14 +363,7 @@ def _conv_small(call: ConvCall) -> np.ndarray:
     n, c_in = x.shape[:2]
     g, k, o = sh.groups, sh.kernel_size, sh.output_size
     cg, og = c_in // g, sh.out_channels // g
-    if any(p for pair in sh.padding for p in pair):
-        xp = np.zeros((n, c_in, *sh.padded_size), x.dtype)
-        xp[(Ellipsis, *(slice(b, b + i) for (b, _), i in zip(sh.padding, sh.input_size)))] = x
-    else:
-        xp = x
-    sn, sc, *spatial = xp.strides
-    view = as_strided(xp, (n, g, cg, *k, *o), (sn, sc * cg, sc, *(st * dd for st, dd in zip(spatial, sh.dilation)),
-                                              *(st * ss for st, ss in zip(spatial, sh.stride))), writeable=False)
+    view = windows(pad(x, sh.padding), g, k, sh.stride, sh.dilation, o)
     cols = view.reshape(n, g, cg * math.prod(k), math.prod(o))
     out = np.matmul(w.reshape(g, og, -1), cols)
     return call.finish(out.reshape(n, sh.out_channels, *o))

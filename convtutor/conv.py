@@ -253,10 +253,9 @@ def im2col(input, kernel_size, stride=1, padding=0, dilation=1):
     sh = conv_shape(xb.shape[2:], kernel_size, stride, padding, dilation, in_channels=max(xb.shape[1], 1))
     xp = _compute.pad(xb, sh.padding)
     rows = xb.shape[1] * math.prod(sh.kernel_size)
-    cols = np.stack([
-        _compute.windows(image, 1, sh.kernel_size, sh.stride, sh.dilation, sh.output_size).reshape(rows, -1)
-        for image in xp
-    ]) if len(xp) else np.zeros((0, rows, math.prod(sh.output_size)), dtype=x.dtype)
+    cols = np.empty((len(xp), rows, math.prod(sh.output_size)), dtype=x.dtype)
+    view = _compute.windows(xp, 1, sh.kernel_size, sh.stride, sh.dilation, sh.output_size)
+    np.copyto(cols.reshape(view.shape), view)                # one copy, the whole batch
     return cols if batched else cols[0]
 
 
