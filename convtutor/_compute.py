@@ -5,13 +5,19 @@ and the unbatching are the call's :meth:`~convtutor._call.ConvCall.finish`). The
 of the same computations are the teaching functions of :mod:`convtutor.conv` and
 :mod:`convtutor.transposed`; the tests hold both to PyTorch.
 
-A convolution takes one of four routes:
+A convolution takes one of five routes:
 
 * **small** (the whole batch's im2col at most ``SMALL_BYTES``): that im2col and one matrix
   product. For layers this small the number of numpy calls, not the arithmetic, sets the time.
 * **pointwise** (a 1x1 kernel, no padding): the input is its own im2col; one product.
 * **depthwise** (each kernel reads one input channel): a multiply-accumulate per tap over the flat
   padded channels, a block of channels at a time (``ACC_BYTES``).
+* **row-stacked** (2-D and 3-D layers with output rows of at least ``ROW_CELLS`` cells and
+  products at least ``ROW_DEPTH`` deep, :func:`_stacked_rows`): the taps along the last axes are
+  copied, row after row of the input, and the im2col block of every output row is then a slice
+  of that copy, because the taps along the first axis read consecutive rows of it. One batched
+  product over these overlapping slices writes every output row. For a 3x3 kernel: 3 copies
+  of the input, no adds.
 * **banded products** (the rest): no im2col of the image. The kernel's axes are split in two
   (:func:`_split`). The taps of the last axes are *copied*: for a band of rows, their input cells
   go side by side into a buffer, read straight from the input with zeros where the padding is.
@@ -27,13 +33,15 @@ whole batch (every input cell times every weight) and adds each tap's share onto
 scatter view). A larger one makes that product one image at a time, and each of the ``s``
 output phases per dimension then gathers the shares of the taps that reach it, with no canvas.
 
-Extra memory (beyond the output): for the banded products, the workspace; for the depthwise path,
+Extra memory (beyond the output): for the row-stacked and banded products, the workspace and
+the rearranged weights; for the depthwise path,
 the padded batch and two accumulators; for a transposed convolution, the products of one image and
 one phase buffer (in the workspace).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import threading
@@ -46,6 +54,8 @@ from ._call import ConvCall
 SMALL_BYTES = 1 << 18  # an im2col (or products) buffer this small: the whole batch in one product
 BAND_BYTES = 4 << 20   # the most the band buffers of a product may take (see _gemm_taps)
 ACC_BYTES = 1 << 19    # the two accumulators of the depthwise path: half a MiB, to stay in cache
+ROW_CELLS = 32         # the row-stacked route (_stacked_rows) wants output rows at least this long
+ROW_DEPTH = 64         # ... and products at least this deep (k0 * C_in/g * copies)
 
 
 def pad(x: np.ndarray, pads) -> np.ndarray:
@@ -152,13 +162,13 @@ class _Grid:
                 zeros.append(lead + (slice(part.stop, None),))
         return (slice(None), *ranges[0]), (slice(None), *ranges[1]), zeros
 
-    def fill(self, plan, i: int, out: np.ndarray) -> np.ndarray:
-        """Carry out a :meth:`region_plan` for image ``i`` into ``out``."""
+    def fill(self, plan, i: int, out: np.ndarray, channels=slice(None)) -> np.ndarray:
+        """Carry out a :meth:`region_plan` for image ``i`` (its ``channels``) into ``out``."""
         if plan is None:
             out[...] = 0
             return out
         inside, source, zeros = plan
-        np.copyto(out[inside], self.x[i][source])
+        np.copyto(out[inside], self.x[i, channels][source])
         for slab in zeros:
             out[slab] = 0
         return out
@@ -356,6 +366,108 @@ def _gemm_taps(grid, per_dim, weight, groups, c_out, out_size, dest) -> None:
                         target += share
 
 
+def _rows_suit(sh, x_shape, itemsize: int) -> bool:
+    """Does a convolution take the row-stacked route? Its output rows must be long enough, and its
+    products deep enough, for one product per output row to run near the speed of a large one;
+    and its bands must be tall enough that the rows of ``Z`` a band shares with the next (copied
+    for both) add at most half to the copying."""
+    c_in, k, o = x_shape[1], sh.kernel_size, sh.output_size
+    if len(o) < 2 or math.prod(o[1:]) < ROW_CELLS or sh.groups >= c_in:
+        return False
+    if k[0] * c_in // sh.groups * math.prod(k[1:]) < ROW_DEPTH:
+        return False
+    return _row_plan(x_shape, sh, itemsize, BAND_BYTES)[-1] <= 1.5
+
+
+@functools.lru_cache(maxsize=64)
+def _row_plan(x_shape, sh, itemsize: int, band_bytes: int):
+    """The work of :func:`_stacked_rows` that depends on the sizes alone: the bands of output rows,
+    and per band and class where its part of ``Z`` lies and how each copy is filled."""
+    c_in = x_shape[1]
+    g, k, s, d, o = sh.groups, sh.kernel_size, sh.stride, sh.dilation, sh.output_size
+    k0, s0, d0 = k[0], s[0], d[0]
+    cells, copies = math.prod(o[1:]), math.prod(k[1:])
+    zrow = c_in // g * copies * cells                 # one row of Z, one group
+    step = d0 // math.gcd(s0, d0)                     # output rows step apart read the same phase of Z,
+    adv = s0 // math.gcd(s0, d0)                      # adv rows further on in it
+    shape = (-(-sh.padded_size[0] // d0), *(-(-p // st) for p, st in zip(sh.padded_size[1:], s[1:])))
+    grid = _Grid(np.broadcast_to(np.zeros((), np.uint8), x_shape), shape, [b for b, _ in sh.padding], (d0, *s[1:]), 0)
+    taps = list(itertools.product(*([(t * dd % ss, t * dd // ss) for t in range(kk)]
+                                    for kk, dd, ss in zip(k[1:], d[1:], s[1:]))))   # (phase, shift) per axis
+
+    def classes(r0, r1):     # per class: its first output row, rows, phase of Z, first row in it, rows of Z
+        return [(f, len(range(f, r1, step)), f * s0 % d0, f * s0 // d0, (len(range(f, r1, step)) - 1) * adv + k0)
+                for f in range(r0, min(r1, r0 + step))]
+
+    budget = max(band_bytes // 4, min(band_bytes, 2 * math.prod(x_shape[1:]) * itemsize))
+    bands = max(1, (o[0] * s0 + (k0 - 1) * d0) * g * zrow * itemsize // budget)
+    while True:                                       # bands of equal height whose Z fits the budget
+        rows = -(-o[0] // bands)
+        edges = [(r0, min(o[0], r0 + rows)) for r0 in range(0, o[0], rows)]
+        need = max(sum(c[4] for c in classes(*e)) for e in edges) * g * zrow
+        if need * itemsize <= budget or rows == 1:
+            break
+        bands += 1
+    work, copied = [], 0
+    for r0, r1 in edges:
+        at = 0
+        for first, m, phase, q, nq in classes(r0, r1):
+            fills = [grid.region_plan((phase, *(p for p, _ in tap)), (q, *(sh_ for _, sh_ in tap)), (nq, *o[1:]))
+                     for tap in taps]
+            work.append((at, nq, fills, first, m))
+            at += g * nq * zrow
+            copied += nq
+    refill = copied / sum(c[4] for c in classes(0, o[0]))   # rows of Z copied, over the rows it has
+    return shape, need, step, adv, zrow, work, refill
+
+
+def _stacked_rows(call: ConvCall, dest: np.ndarray) -> None:
+    """The row-stacked route: every tap in one product per output row, with ``1/k0`` of im2col's
+    copies and no adds (``k0``: the kernel's size along the first axis).
+
+    Call an output *row* the cells that share an index along the first spatial axis. The taps
+    along the other axes are copied, as in :func:`_gemm_taps`: for each such tap, the input
+    cells it reads for a whole output row, side by side, with zeros where the padding is. The
+    copies are laid out row after row of the input: ``Z[row, channel, copy, cells]``. The im2col
+    block of output row ``r`` lists, for each tap ``t`` along the first axis, the whole of
+    ``Z[r*s + t*d]``. With ``d = 1`` those rows follow each other, so the block is a plain slice
+    of ``Z`` (``k0 * C * copies`` rows of ``cells`` values), and the block of row ``r + 1``
+    starts ``s`` rows of ``Z`` later. A stack of these overlapping slices is one strided view,
+    and one batched product over it gives every output row, written straight into the output,
+    with no value copied twice. For ``d > 1``, ``Z`` holds the input rows in ``d`` phases (row
+    ``q*d + phi`` at row ``q`` of phase ``phi``), and the output rows that read the same phase
+    (a *class*) make one batched product each. Each group has its own ``Z``.
+
+    ``Z`` is built for a band of output rows at a time (``BAND_BYTES``, at most two unpadded
+    images), in the per-thread workspace (:func:`_workspace`).
+    """
+    sh, x, w = call.shape, call.input, call.weight
+    n, c_in = x.shape[:2]
+    g, k, o = sh.groups, sh.kernel_size, sh.output_size
+    c_out = sh.out_channels
+    cg, og = c_in // g, c_out // g
+    k0, cells, copies = k[0], math.prod(o[1:]), math.prod(k[1:])
+    shape, need, step, adv, zrow, work, _ = _row_plan(x.shape, sh, dest.itemsize, BAND_BYTES)
+    grid = _Grid(x, shape, [b for b, _ in sh.padding], (sh.dilation[0], *sh.stride[1:]), 0)
+    # (g, C_out/g, k0 * C_in/g * copies), column (t0, c, j): moving t0 before c moves blocks of
+    # `copies` values, copied as single items of that size
+    blocks = np.ascontiguousarray(w).reshape(g, og, cg, k0, copies).view(np.dtype((np.void, copies * w.itemsize)))
+    wmat = np.ascontiguousarray(blocks[..., 0].transpose(0, 1, 3, 2)).view(w.dtype).reshape(g, og, -1)
+    z_all = _workspace([need], dest.dtype)[0]
+    plane = math.prod(o)
+    for i in range(n):
+        for at, nq, fills, first, m in work:
+            z = z_all[at:at + g * nq * zrow].reshape(g, nq, cg, copies, *o[1:])
+            for gi in range(g):
+                channels = slice(gi * cg, (gi + 1) * cg)
+                for j, fill in enumerate(fills):
+                    grid.fill(fill, i, z[gi, :, :, j].swapaxes(0, 1), channels)
+                stack = _view(z_all, at + gi * nq * zrow, (m, k0 * cg * copies, cells), (adv * zrow, cells, 1))
+                rows_out = _view(dest, (i * c_out + gi * og) * plane + first * cells, (m, og, cells),
+                                 (step * cells, plane, 1))
+                np.matmul(wmat[gi], stack, out=rows_out)
+
+
 def _conv_small(call: ConvCall) -> np.ndarray:
     """The whole batch's im2col and one product: few steps, for layers so small that the steps
     cost more than the arithmetic."""
@@ -389,13 +501,16 @@ def conv_forward(call: ConvCall) -> np.ndarray:
     if all(kk == 1 for kk in sh.kernel_size) and not any(p for pair in sh.padding for p in pair):
         return _pointwise(call)
     s, d, k, o = sh.stride, sh.dilation, sh.kernel_size, sh.output_size
+    out = np.empty((x.shape[0], sh.out_channels, *o), w.dtype)
+    if _rows_suit(sh, x.shape, w.itemsize):
+        _stacked_rows(call, out)
+        return call.finish(out)
     shape = tuple(-(-p // st) for p, st in zip(sh.padded_size, s))       # one phase's size per dimension
     per_dim = [[(t, t * dd % ss, t * dd // ss) for t in range(kk)] for kk, dd, ss in zip(k, d, s)]
     strides = _row_strides(shape)
     length = _dot([oo - 1 for oo in o], strides) + 1
     reach = _dot([max(sh_ for _, _, sh_ in taps) for taps in per_dim], strides)
     grid = _Grid(x, shape, [b for b, _ in sh.padding], s, reach + length - math.prod(shape))
-    out = np.empty((x.shape[0], sh.out_channels, *o), w.dtype)
     _sum_taps(grid, per_dim, w, sh.groups, sh.out_channels, o, out)
     return call.finish(out)
 

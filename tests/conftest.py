@@ -25,13 +25,28 @@ def rng(request) -> np.random.Generator:
     return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
 
 
-@pytest.fixture(params=["whole-batch", "image-by-image"])
+@pytest.fixture(params=["whole-batch", "banded", "row-stacked"])
 def path(request, monkeypatch) -> str:
-    """Run the test on both routes of the fast path: a layer whose im2col (or products) buffer
-    is at most ``convtutor._compute.SMALL_BYTES`` is computed in one product for the whole batch,
-    a larger one image by image (in bands of rows; a transposed one phase by phase). The layers
-    of the test tables are small, so each test is run both ways."""
+    """Run the test on each route of the fast path (``convtutor._compute``): a layer whose im2col
+    (or products) buffer is at most ``SMALL_BYTES`` is computed in one product for the whole batch;
+    a larger one image by image, either in bands of rows with stacked taps ("banded"; a transposed
+    one phase by phase) or, for 2-D and 3-D layers with long output rows, row-stacked. The layers
+    of the test tables are small, so the limits are moved to send each test down each route."""
     from convtutor import _compute
 
-    monkeypatch.setattr(_compute, "SMALL_BYTES", {"whole-batch": 1 << 40, "image-by-image": 0}[request.param])
+    route = request.param
+    monkeypatch.setattr(_compute, "SMALL_BYTES", 1 << 40 if route == "whole-batch" else 0)
+    monkeypatch.setattr(_compute, "ROW_CELLS", 1 if route == "row-stacked" else 1 << 40)
+    monkeypatch.setattr(_compute, "ROW_DEPTH", 1)
+    return route
+
+
+
+@pytest.fixture(params=["whole-batch", "phase-by-phase"])
+def transposed_path(request, monkeypatch) -> str:
+    """The two routes of a transposed convolution: one product for the whole batch (a products
+    buffer at most ``SMALL_BYTES``), or one image at a time and the output phase by phase."""
+    from convtutor import _compute
+
+    monkeypatch.setattr(_compute, "SMALL_BYTES", 1 << 40 if request.param == "whole-batch" else 0)
     return request.param

@@ -44,9 +44,8 @@ def test_conv_matches_torch(case, dtype, rng, path):
     np.testing.assert_allclose(out, expected, **TOL[dtype])
 
 
-def test_a_result_does_not_change_when_the_workspace_is_reused(rng, monkeypatch):
-    # the banded path keeps its buffers between calls (convtutor._compute._workspace)
-    monkeypatch.setattr(_compute, "SMALL_BYTES", 0)
+def test_a_result_does_not_change_when_the_workspace_is_reused(rng, path):
+    # the banded and row-stacked paths keep their buffers between calls (convtutor._compute._workspace)
     x, w = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, 3, 3))
     first = ct.conv2d(x, w, padding=1)
     kept = first.copy()
@@ -55,8 +54,7 @@ def test_a_result_does_not_change_when_the_workspace_is_reused(rng, monkeypatch)
     np.testing.assert_array_equal(first, kept)
 
 
-def test_threads_computing_at_once_get_their_own_results(rng, monkeypatch):
-    monkeypatch.setattr(_compute, "SMALL_BYTES", 0)
+def test_threads_computing_at_once_get_their_own_results(rng, monkeypatch, path):
     monkeypatch.setattr(_compute, "BAND_BYTES", 60_000)          # many bands: many chances to collide
     inputs = [(rng.standard_normal((2, 16, 30, 30)), rng.standard_normal((16, 16, 3, 3))) for _ in range(3)]
     expected = [torch_conv(2, x, w, padding=1) for x, w in inputs]
@@ -82,7 +80,7 @@ def test_threads_computing_at_once_get_their_own_results(rng, monkeypatch):
             np.testing.assert_allclose(out, want, **TOL[np.float64])
 
 
-# The fast path splits the kernel's axes into copied ones and stacked ones (convtutor._compute),
+# The banded path splits the kernel's axes into copied ones and stacked ones (convtutor._compute),
 # choosing the split by a cost estimate, and works through a band of rows at a time, as many as
 # fit in BAND_BYTES: at these sizes every case would take one split and one band. Every split,
 # and bands of one row and of a few rows, must give torch's answer too.
@@ -93,8 +91,26 @@ SPLITS = [(c, a) for c in CASES if c.groups < c.c_in for a in range(c.nd + 1)]
 @pytest.mark.parametrize(("case", "split"), SPLITS, ids=[f"{c.id}-split{a}" for c, a in SPLITS])
 def test_every_split_and_band_matches_torch(case, split, band_bytes, rng, monkeypatch):
     monkeypatch.setattr(_compute, "SMALL_BYTES", 0)
+    monkeypatch.setattr(_compute, "ROW_CELLS", 1 << 40)
     monkeypatch.setattr(_compute, "BAND_BYTES", band_bytes)
     monkeypatch.setattr(_compute, "_split", lambda per_dim, c_in, c_out: split)
+    x, w, b = case.arrays(rng, np.float64)
+    out = CONV[case.nd](x, w, b, **case.kwargs())
+    np.testing.assert_allclose(out, torch_conv(case.nd, x, w, b, **case.kwargs()), **TOL[np.float64])
+
+
+# The row-stacked path builds its copy of the input a band of output rows at a time; a stride or
+# a dilation along the first axis gives bands whose rows read the copy in several classes.
+ROW_CASES = [c for c in CASES if c.nd > 1 and c.groups < c.c_in]
+
+
+@pytest.mark.parametrize("band_bytes", [1, 3000], ids=["rows1", "rows-few"])
+@pytest.mark.parametrize("case", ROW_CASES, ids=[c.id for c in ROW_CASES])
+def test_row_stacked_bands_match_torch(case, band_bytes, rng, monkeypatch):
+    monkeypatch.setattr(_compute, "SMALL_BYTES", 0)
+    monkeypatch.setattr(_compute, "ROW_CELLS", 1)
+    monkeypatch.setattr(_compute, "ROW_DEPTH", 1)
+    monkeypatch.setattr(_compute, "BAND_BYTES", band_bytes)
     x, w, b = case.arrays(rng, np.float64)
     out = CONV[case.nd](x, w, b, **case.kwargs())
     np.testing.assert_allclose(out, torch_conv(case.nd, x, w, b, **case.kwargs()), **TOL[np.float64])

@@ -34,7 +34,7 @@ IDS = [c.id for c in CASES]
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_conv_transpose_matches_torch(case, dtype, rng, path):
+def test_conv_transpose_matches_torch(case, dtype, rng, transposed_path):
     x, w, b = case.arrays(rng, dtype)
     expected = torch_conv_t(case.nd, x, w, b, **case.kwargs())
     out = CONV_T[case.nd](x, w, b, **case.kwargs())
@@ -66,7 +66,7 @@ def test_teaching_views_agree_with_each_other_and_keep_float32(case, rng):
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in {"1d-s2-op1", "2d-asym", "2d-groups3-bias",
                                                                  "3d-groups2"}], ids=lambda c: c.id)
-def test_integer_inputs_give_exact_integer_results(case, rng, path):
+def test_integer_inputs_give_exact_integer_results(case, rng, transposed_path):
     x, w, b = case.arrays(rng)
     x = rng.integers(-5, 6, x.shape)
     w = rng.integers(-3, 4, w.shape)
@@ -78,7 +78,7 @@ def test_integer_inputs_give_exact_integer_results(case, rng, path):
         np.testing.assert_array_equal(out, expected.astype(np.int64), err_msg=f.__name__)
 
 
-def test_mixed_dtypes_promote_like_numpy(rng, path):
+def test_mixed_dtypes_promote_like_numpy(rng, transposed_path):
     x = rng.standard_normal((1, 2, 3, 3)).astype(np.float32)
     w = rng.standard_normal((2, 2, 3, 3))
     out = ct.conv_transpose2d(x, w, stride=2)
@@ -87,7 +87,7 @@ def test_mixed_dtypes_promote_like_numpy(rng, path):
 
 
 @pytest.mark.parametrize("nd", [1, 2, 3])
-def test_zero_batch(nd, rng, path):
+def test_zero_batch(nd, rng, transposed_path):
     x = np.zeros((0, 2) + (3,) * nd)
     w = rng.standard_normal((2, 3) + (2,) * nd)
     assert CONV_T[nd](x, w, stride=2).shape == torch_conv_t(nd, x, w, stride=2).shape
@@ -95,7 +95,7 @@ def test_zero_batch(nd, rng, path):
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in {"1d-s2-op1", "2d-asym", "2d-unbatched",
                                                                  "3d-groups2"}], ids=lambda c: c.id)
-def test_read_only_inputs_work_and_are_not_modified(case, rng, path):
+def test_read_only_inputs_work_and_are_not_modified(case, rng, transposed_path):
     x, w, b = case.arrays(rng)
     copies = [None if a is None else a.copy() for a in (x, w, b)]
     for a in (x, w, b):
@@ -114,7 +114,7 @@ def test_read_only_inputs_work_and_are_not_modified(case, rng, path):
     np.testing.assert_array_equal(ct.insert_zeros(z, 2), [[0, 0, 1, 0, 2], [0, 0, 0, 0, 0], [3, 0, 4, 0, 5]])
 
 
-def test_writable_inputs_are_not_modified(rng, path):
+def test_writable_inputs_are_not_modified(rng, transposed_path):
     case = CASES[IDS.index("2d-groups3-bias")]
     x, w, b = case.arrays(rng)
     copies = [a.copy() for a in (x, w, b)]
