@@ -712,7 +712,7 @@ def scratch_bytes(fn: Callable[[], np.ndarray]) -> int:
 
     ``fn`` is called once untraced first, so that one-time work (imports, caches) is not counted;
     then once under ``tracemalloc``, which sees numpy's array buffers and Python's objects. The
-    fast path keeps its band buffers between calls (a workspace per thread); it is dropped before
+    fast path keeps its buffers between calls (a workspace per thread); it is dropped before
     the traced call, so that it is allocated again and counted. The
     result varies by a few kilobytes from run to run: the Python objects the call creates and
     frees (print it rounded to 0.1 MB, or compare it with a tolerance).
