@@ -1,6 +1,6 @@
 """Speed of convtutor against PyTorch on the fast-core issue's three layers, timed in blocks.
 
-Run:  .venv/bin/python benchmarks/bench_core.py [--threads 2] [--dtype float32] [--batches 1 8]
+Run:  .venv/bin/python benchmarks/bench_core.py [--threads 2] [--dtype float32] [--batches 1 8] [--rounds 5]
 
 B  conv 64->64, 3x3, padding 1, on 56x56
 E  transposed conv 64->32, 4x4, stride 2, padding 1, on 28x28 (to 56x56)
@@ -12,13 +12,17 @@ Besides each library's time and GFLOP/s, the table gives numpy's own matrix prod
 multiply-adds, arranged as each step's im2col product ((C_out/g) x (C_in/g * k*k) times
 (C_in/g * k*k) x positions, per group): the best any formulation that first builds the im2col
 buffer can do, since it must still run that product. Run it with nothing else on the machine
-(no build, no tests): two-thread timings collapse when another process takes a core.
+(no build, no tests): two-thread timings collapse when another process takes a core. Even on a
+quiet machine, the project's shared host moves the times from one minute to the next by more
+than a target's margin (convtutor's more than PyTorch's, in the fast-core issue's runs):
+``--rounds`` measures the whole table several times, in turn, and judges the median ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import statistics
 
 import numpy as np
 
@@ -61,6 +65,8 @@ def main() -> None:
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure every row this many times, in turn; the verdict uses the median ratio")
     args = parser.parse_args()
     info = timing.machine()
     print(f"{info['cpu']}, {info['cores']} cores, {args.threads} threads, {args.dtype}; numpy "
@@ -68,6 +74,23 @@ def main() -> None:
     print(f"{'':44} {'':>5} | {'torch':^16} | {'convtutor':^16} | {'numpy matmul':^16} | ratio  target")
     print(f"{'layer':44} {'batch':>5} | {'ms':>7} {'GFLOP/s':>8} | {'ms':>7} {'GFLOP/s':>8} | "
           f"{'ms':>7} {'GFLOP/s':>8} | conv/torch")
+    unstable, ratios = [], {}
+    for round_ in range(args.rounds):
+        if args.rounds > 1:
+            print(f"round {round_ + 1} of {args.rounds}")
+        unstable += measure(args, ratios)
+    if args.rounds > 1:
+        print(f"median over {args.rounds} rounds of the ratio convtutor / torch (each round's in brackets):")
+        for (key, batch), rs in ratios.items():
+            med, target = statistics.median(rs), CASES[key][1]
+            print(f"{key} batch {batch}: {med:.2f}x  target {target}x {'met' if med <= target else 'NOT met'}  "
+                  f"[{', '.join(f'{r:.2f}' for r in rs)}]")
+    if unstable:
+        print("UNSTABLE (blocks disagreed by more than 15%; rerun on a quiet machine):", ", ".join(unstable))
+
+
+def measure(args, ratios) -> list[str]:
+    """One round: every case and batch, printed as a row; each ratio appended to ``ratios``."""
     unstable = []
     for key in args.cases:
         title, target, layer = CASES[key]
@@ -85,10 +108,10 @@ def main() -> None:
                 ms = times[lib].median_ms
                 row += f" {ms:>7.3f} {2 * macs * batch / (ms * 1e-3) / 1e9:>8.1f} |"
             ratio = times["convtutor"].median_ms / times["torch"].median_ms
+            ratios.setdefault((key, batch), []).append(ratio)
             row += f" {ratio:>5.2f}x  {target}x {'met' if ratio <= target else 'NOT met'}"
             print(row, flush=True)
-    if unstable:
-        print("UNSTABLE (blocks disagreed by more than 15%; rerun on a quiet machine):", ", ".join(unstable))
+    return unstable
 
 
 if __name__ == "__main__":
