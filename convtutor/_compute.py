@@ -550,6 +550,44 @@ def _transpose_small(call: ConvCall) -> np.ndarray:
     return crop(call, full)
 
 
+@functools.lru_cache(maxsize=64)
+def _transpose_plan(sh):
+    """The work of :func:`conv_transpose_forward` that depends on the sizes alone: the padding of
+    the input (before and after, per dimension), and per output phase its size, its place in the
+    output and the windows of the products that make it."""
+    k, s, d, i_size, o_size = sh.kernel_size, sh.stride, sh.dilation, sh.input_size, sh.output_size
+    # Per dimension and phase r: the taps that reach it, as (t, e): phase cell a reads input cell a + e.
+    reach, lows, highs = [], [], []
+    for (b, _), kk, dd, ss, oo, size in zip(sh.padding, k, d, s, o_size, i_size):
+        per_phase, low, high = [], 0, 0
+        for r in range(ss):
+            count = -(-(oo - r) // ss)                     # cells of the phase
+            found = []
+            for t in range(kk):
+                e, rem = divmod(r + b - t * dd, ss)
+                if not rem and max(0, -e) < min(count, size - e):      # it reaches the input
+                    found.append((t, e))
+                    low, high = max(low, -e), max(high, e + count - size)
+            per_phase.append((r, count, found))
+        reach.append(per_phase)
+        lows.append(low)
+        highs.append(high)
+    # The input, zero-padded so that every tap's window over it is whole: a share is then one view.
+    padded = tuple(size + lo + hi for size, lo, hi in zip(i_size, lows, highs))
+    strides_k = _row_strides(k)
+    phases = []
+    for combo in itertools.product(*reach):
+        counts = tuple(count for _, count, _ in combo)
+        if min(counts) <= 0:
+            continue
+        place = (slice(None), slice(None), *(slice(r, None, ss) for (r, _, _), ss in zip(combo, s)))
+        shares = [(slice(None), _dot([t for t, _ in fs], strides_k), slice(None),    # (g, tap, o, *cells)
+                   *(slice(e + lo, e + lo + count) for (_, e), lo, count in zip(fs, lows, counts)))
+                  for fs in itertools.product(*(found for _, _, found in combo))]
+        phases.append((counts, place, shares))
+    return padded, lows, phases
+
+
 def conv_transpose_forward(call: ConvCall) -> np.ndarray:
     """One matrix product per image gives every input cell times every weight; each output phase
     then gathers the shares of the taps that reach it.
@@ -558,9 +596,11 @@ def conv_transpose_forward(call: ConvCall) -> np.ndarray:
     Write ``y = a*s + r`` (phase ``r``): tap ``t`` reaches phase ``r`` only when
     ``e = (r + p_before - t*d) / s`` is a whole number, and then it brings input cell ``a + e``
     to phase cell ``a``. So every phase is a sum of the taps' product blocks, each shifted by its
-    ``e`` (cut where it runs off the input), added in a small contiguous buffer and then put in
-    place, every ``s``-th output cell. A phase that no tap reaches (possible when ``d`` and ``s``
-    share a factor) is zero.
+    ``e``. The product is made on the input zero-padded by the largest shifts, so that each block
+    is one whole window of it (where a window runs off the input, it reads the zeros). The first
+    blocks are added in a buffer of one phase, and the last add writes the phase in place, every
+    ``s``-th output cell. A phase that no tap reaches (possible when ``d`` and ``s`` share a
+    factor) is zero.
     """
     sh, x, w = call.shape, call.input, call.weight
     n, c_in = x.shape[:2]
@@ -570,52 +610,31 @@ def conv_transpose_forward(call: ConvCall) -> np.ndarray:
     taps = math.prod(k)
     if n * c_out * taps * math.prod(i_size) * x.itemsize <= SMALL_BYTES:
         return _transpose_small(call)
-    # (g, C_out/g * K, C_in/g): row (o, t) of group g holds the weights from its input channels
-    wmat = np.ascontiguousarray(np.swapaxes(w.reshape(g, cig, cog * taps), 1, 2))
-    # Per dimension and phase r: the taps that reach it, as (t, cells of the phase, cells of the input).
-    reach = []
-    for (b, _), kk, dd, ss, oo, size in zip(sh.padding, k, d, s, o_size, i_size):
-        per_phase = []
-        for r in range(ss):
-            count = -(-(oo - r) // ss)                     # cells of the phase
-            found = []
-            for t in range(kk):
-                e, rem = divmod(r + b - t * dd, ss)         # phase cell a reads input cell a + e
-                lo, hi = max(0, -e), min(count, size - e)
-                if not rem and hi > lo:
-                    found.append((t, slice(lo, hi), slice(lo + e, hi + e), lo == 0 and hi == count))
-            per_phase.append((r, count, found))
-        reach.append(per_phase)
-    strides_k = _row_strides(k)
-    phases = []
-    for combo in itertools.product(*reach):
-        counts = tuple(count for _, count, _ in combo)
-        if min(counts) <= 0:
-            continue
-        place = (slice(None), *(slice(r, None, ss) for (r, _, _), ss in zip(combo, s)))
-        shares = [(not all(f[3] for f in fs), _dot([f[0] for f in fs], strides_k),
-                   (slice(None), *(f[1] for f in fs)), (slice(None), _dot([f[0] for f in fs], strides_k),
-                                                         *(f[2] for f in fs)))
-                  for fs in itertools.product(*(found for _, _, found in combo))]
-        shares.sort(key=lambda share: share[0])           # a share that covers the phase goes first
-        phases.append((counts, place, shares))
-    products, phase_buf = _workspace([g * cog * taps * math.prod(i_size),
-                                      c_out * max(math.prod(p[0]) for p in phases)], w.dtype)
-    cols = products.reshape(g, cog * taps, math.prod(i_size))
-    spread = products.reshape(c_out, taps, *i_size)   # (o, t, *input cell)
+    # (g, K * C_out/g, C_in/g): row (t, o) of group g holds the weights from its input channels
+    wmat = np.ascontiguousarray(w.reshape(g, cig, cog, taps).transpose(0, 3, 2, 1)).reshape(g, taps * cog, cig)
+    padded, lows, phases = _transpose_plan(sh)
+    xbuf, products, phase_buf = _workspace([c_in * math.prod(padded), g * taps * cog * math.prod(padded),
+                                            c_out * max(math.prod(p[0]) for p in phases)], w.dtype)
+    xp = xbuf.reshape(c_in, *padded)
+    xp[...] = 0
+    inside = (slice(None), *(slice(lo, lo + size) for lo, size in zip(lows, i_size)))
+    cols = products.reshape(g, taps * cog, math.prod(padded))
+    spread = products.reshape(g, taps, cog, *padded)     # (group, tap, o, *padded input cell)
     out = np.empty((n, c_out, *o_size), w.dtype)
-    whole = len(phases) == 1                               # stride 1: the phase is the output
     for b in range(n):
-        np.matmul(wmat, x[b].reshape(g, cig, -1), out=cols)
+        np.copyto(xp[inside], x[b])
+        np.matmul(wmat, xp.reshape(g, cig, -1), out=cols)
+        whole = out[b].reshape(g, cog, *o_size)
         for counts, place, shares in phases:
-            acc = out[b] if whole else phase_buf[:c_out * math.prod(counts)].reshape(c_out, *counts)
-            if not shares or shares[0][0]:                 # no share covers the whole phase
-                acc[...] = 0
-            for j, (partial, _, dst, src) in enumerate(shares):
-                if j or partial:
-                    acc[dst] += spread[src]
-                else:
-                    np.copyto(acc, spread[src])
-            if not whole:
-                np.copyto(out[(b, *place)], acc)
+            target = whole[place]
+            views = [spread[share] for share in shares]
+            if len(views) < 2:
+                target[...] = views[0] if views else 0
+                continue
+            acc = target if len(views) == 2 else phase_buf[:c_out * math.prod(counts)].reshape(g, cog, *counts)
+            np.add(views[0], views[1], out=acc)
+            for view in views[2:-1]:
+                acc += view
+            if len(views) > 2:
+                np.add(acc, views[-1], out=target)
     return call.finish(out)

@@ -18,6 +18,8 @@ import numpy as np
 
 def is_int(value) -> bool:
     """True for Python and numpy integers, False for bools and everything else."""
+    if type(value) is int:             # the common case, without the abstract-class check
+        return True
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
