@@ -30,13 +30,13 @@ A convolution takes one of five routes:
 
 A transposed convolution with a products buffer at most ``SMALL_BYTES`` makes one product for the
 whole batch (every input cell times every weight) and adds each tap's share onto a canvas (the
-scatter view). A larger one makes that product one image at a time, and each of the ``s``
-output phases per dimension then gathers the shares of the taps that reach it, with no canvas.
+scatter view). A larger one makes that product one image at a time, on the input with a border
+of zeros, and each of the ``s`` output phases per dimension then adds up the shares of the taps
+that reach it (each one whole window of the products), with no canvas.
 
 Extra memory (beyond the output): for the row-stacked and banded products, the workspace and
-the rearranged weights; for the depthwise path,
-the padded batch and two accumulators; for a transposed convolution, the products of one image and
-one phase buffer (in the workspace).
+the rearranged weights; for the depthwise path, the padded batch and two accumulators; for a
+transposed convolution, one bordered image, its products and one phase buffer (in the workspace).
 """
 
 from __future__ import annotations
@@ -433,8 +433,8 @@ def _stacked_rows(call: ConvCall, dest: np.ndarray) -> None:
     ``Z[r*s + t*d]``. With ``d = 1`` those rows follow each other, so the block is a plain slice
     of ``Z`` (``k0 * C * copies`` rows of ``cells`` values), and the block of row ``r + 1``
     starts ``s`` rows of ``Z`` later. A stack of these overlapping slices is one strided view,
-    and one batched product over it gives every output row, written straight into the output,
-    with no value copied twice. For ``d > 1``, ``Z`` holds the input rows in ``d`` phases (row
+    and one batched product over it gives every output row, written straight into the output:
+    the taps along the first axis cost no copy at all. For ``d > 1``, ``Z`` holds the input rows in ``d`` phases (row
     ``q*d + phi`` at row ``q`` of phase ``phi``), and the output rows that read the same phase
     (a *class*) make one batched product each. Each group has its own ``Z``.
 
