@@ -428,10 +428,12 @@ def _stacked_rows(call: ConvCall, dest: np.ndarray) -> None:
     Call an output *row* the cells that share an index along the first spatial axis. The taps
     along the other axes are copied, as in :func:`_gemm_taps`: for each such tap, the input
     cells it reads for a whole output row, side by side, with zeros where the padding is. The
-    copies are laid out row after row of the input: ``Z[row, channel, copy, cells]``. The im2col
+    copies are laid out row after row of the input: ``Z[row, copy, channel, cells]`` (each copy
+    of a row one contiguous block, which the copying writes faster than channels interleaved
+    with copies). The im2col
     block of output row ``r`` lists, for each tap ``t`` along the first axis, the whole of
     ``Z[r*s + t*d]``. With ``d = 1`` those rows follow each other, so the block is a plain slice
-    of ``Z`` (``k0 * C * copies`` rows of ``cells`` values), and the block of row ``r + 1``
+    of ``Z`` (``k0 * copies * C`` rows of ``cells`` values), and the block of row ``r + 1``
     starts ``s`` rows of ``Z`` later. A stack of these overlapping slices is one strided view,
     and one batched product over it gives every output row, written straight into the output:
     the taps along the first axis cost no copy at all. For ``d > 1``, ``Z`` holds the input rows in ``d`` phases (row
@@ -449,19 +451,17 @@ def _stacked_rows(call: ConvCall, dest: np.ndarray) -> None:
     k0, cells, copies = k[0], math.prod(o[1:]), math.prod(k[1:])
     shape, need, step, adv, zrow, work, _ = _row_plan(x.shape, sh, dest.itemsize, BAND_BYTES)
     grid = _Grid(x, shape, [b for b, _ in sh.padding], (sh.dilation[0], *sh.stride[1:]), 0)
-    # (g, C_out/g, k0 * C_in/g * copies), column (t0, c, j): moving t0 before c moves blocks of
-    # `copies` values, copied as single items of that size
-    blocks = np.ascontiguousarray(w).reshape(g, og, cg, k0, copies).view(np.dtype((np.void, copies * w.itemsize)))
-    wmat = np.ascontiguousarray(blocks[..., 0].transpose(0, 1, 3, 2)).view(w.dtype).reshape(g, og, -1)
+    # (g, C_out/g, k0 * copies * C_in/g), column (t0, j, c) multiplies Z[row + t0, j, c]
+    wmat = np.ascontiguousarray(w.reshape(g, og, cg, k0, copies).transpose(0, 1, 3, 4, 2)).reshape(g, og, -1)
     z_all = _workspace([need], dest.dtype)[0]
     plane = math.prod(o)
     for i in range(n):
         for at, nq, fills, first, m in work:
-            z = z_all[at:at + g * nq * zrow].reshape(g, nq, cg, copies, *o[1:])
+            z = z_all[at:at + g * nq * zrow].reshape(g, nq, copies, cg, *o[1:])
             for gi in range(g):
                 channels = slice(gi * cg, (gi + 1) * cg)
                 for j, fill in enumerate(fills):
-                    grid.fill(fill, i, z[gi, :, :, j].swapaxes(0, 1), channels)
+                    grid.fill(fill, i, z[gi, :, j].swapaxes(0, 1), channels)
                 stack = _view(z_all, at + gi * nq * zrow, (m, k0 * cg * copies, cells), (adv * zrow, cells, 1))
                 rows_out = _view(dest, (i * c_out + gi * og) * plane + first * cells, (m, og, cells),
                                  (step * cells, plane, 1))
