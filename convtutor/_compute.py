@@ -428,17 +428,17 @@ def _stacked_rows(call: ConvCall, dest: np.ndarray) -> None:
     Call an output *row* the cells that share an index along the first spatial axis. The taps
     along the other axes are copied, as in :func:`_gemm_taps`: for each such tap, the input
     cells it reads for a whole output row, side by side, with zeros where the padding is. The
-    copies are laid out row after row of the input: ``Z[row, copy, channel, cells]`` (each copy
-    of a row one contiguous block, which the copying writes faster than channels interleaved
-    with copies). The im2col
-    block of output row ``r`` lists, for each tap ``t`` along the first axis, the whole of
-    ``Z[r*s + t*d]``. With ``d = 1`` those rows follow each other, so the block is a plain slice
-    of ``Z`` (``k0 * copies * C`` rows of ``cells`` values), and the block of row ``r + 1``
-    starts ``s`` rows of ``Z`` later. A stack of these overlapping slices is one strided view,
-    and one batched product over it gives every output row, written straight into the output:
-    the taps along the first axis cost no copy at all. For ``d > 1``, ``Z`` holds the input rows in ``d`` phases (row
-    ``q*d + phi`` at row ``q`` of phase ``phi``), and the output rows that read the same phase
-    (a *class*) make one batched product each. Each group has its own ``Z``.
+    copies are laid out row after row of the input, ``Z[row, copy, channel, cells]``: each copy
+    of a row is one contiguous block, which the copying writes faster than channels interleaved
+    with copies. The im2col block of output row ``r`` lists, for each tap ``t`` along the first
+    axis, the whole of ``Z[r*s + t*d]``. With ``d = 1`` those rows follow each other, so the
+    block is a plain slice of ``Z`` (``k0 * copies * C`` rows of ``cells`` values), and the
+    block of row ``r + 1`` starts ``s`` rows of ``Z`` later. A stack of these overlapping slices
+    is one strided view, and one batched product over it gives every output row, written
+    straight into the output: the taps along the first axis cost no copy at all. For ``d > 1``,
+    ``Z`` holds the input rows in ``d`` phases (row ``q*d + phi`` at row ``q`` of phase
+    ``phi``), and the output rows that read the same phase (a *class*) make one batched product
+    each. Each group has its own ``Z``.
 
     ``Z`` is built for a band of output rows at a time (``BAND_BYTES``, at most two unpadded
     images), in the per-thread workspace (:func:`_workspace`).
@@ -462,7 +462,7 @@ def _stacked_rows(call: ConvCall, dest: np.ndarray) -> None:
                 channels = slice(gi * cg, (gi + 1) * cg)
                 for j, fill in enumerate(fills):
                     grid.fill(fill, i, z[gi, :, j].swapaxes(0, 1), channels)
-                stack = _view(z_all, at + gi * nq * zrow, (m, k0 * cg * copies, cells), (adv * zrow, cells, 1))
+                stack = _view(z_all, at + gi * nq * zrow, (m, k0 * copies * cg, cells), (adv * zrow, cells, 1))
                 rows_out = _view(dest, (i * c_out + gi * og) * plane + first * cells, (m, og, cells),
                                  (step * cells, plane, 1))
                 np.matmul(wmat[gi], stack, out=rows_out)
