@@ -252,6 +252,12 @@ def _workspace(sizes, dtype) -> list[np.ndarray]:
     return out
 
 
+def _band_budget(image_bytes: int, band_bytes: int) -> int:
+    """The bytes a band's buffers may take: two unpadded images, but at least a quarter of
+    ``band_bytes`` and at most all of it (the banded and the row-stacked routes)."""
+    return max(band_bytes // 4, min(band_bytes, 2 * image_bytes))
+
+
 def _split(per_dim, c_in: int, c_out: int) -> int:
     """How many leading axes have their taps *stacked* (one product gives them all, as row blocks
     of the result that are then added at their offsets); the taps of the other axes are *copied*
@@ -310,7 +316,7 @@ def _gemm_taps(grid, per_dim, weight, groups, c_out, out_size, dest) -> None:
             plans.append((sources, starts, None, w, blocks))
     grid_rows = out_size[0] + max(down for plan in plans for down, _ in plan[4] or [(0, 0)])
     per_row = rowlen * item * sum(c_in * len(copies) + len(p[4]) * c_out for p in plans)
-    budget = max(BAND_BYTES // 4, min(BAND_BYTES, 2 * grid.x[0].nbytes))
+    budget = _band_budget(grid.x[0].nbytes, BAND_BYTES)
     bands = -(-grid_rows * per_row // budget)
     rows = -(-grid_rows // bands)                      # bands of equal height
     sizes = [c_in * len(copies) * rows * rowlen for _ in plans] + [groups * len(p[4]) * og * rows * rowlen for p in plans]
@@ -399,7 +405,7 @@ def _row_plan(x_shape, sh, itemsize: int, band_bytes: int):
         return [(f, len(range(f, r1, step)), f * s0 % d0, f * s0 // d0, (len(range(f, r1, step)) - 1) * adv + k0)
                 for f in range(r0, min(r1, r0 + step))]
 
-    budget = max(band_bytes // 4, min(band_bytes, 2 * math.prod(x_shape[1:]) * itemsize))
+    budget = _band_budget(math.prod(x_shape[1:]) * itemsize, band_bytes)
     bands = max(1, (o[0] * s0 + (k0 - 1) * d0) * g * zrow * itemsize // budget)
     while True:                                       # bands of equal height whose Z fits the budget
         rows = -(-o[0] // bands)
